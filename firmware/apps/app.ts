@@ -1,0 +1,30 @@
+/*
+ * What a role application gets from the runtime, and what it must provide.
+ * Apps never construct transports or read globals: the runtime hands them a
+ * context, which is what lets the same app run on ESP32, in the host
+ * simulator and in XS tests.
+ */
+import type { Config } from "../runtime/config";
+import type { Logger, TaggedLog } from "../runtime/logger";
+import type { Scheduler } from "../runtime/scheduler";
+import type { MqttSession } from "../net/session";
+
+export interface AppContext {
+	deviceId: string;
+	config: Config;
+	logger: Logger;
+	log: TaggedLog;
+	scheduler: Scheduler;
+	session: MqttSession;
+}
+
+export interface App {
+	/** Starts sampling/rendering. Called once after the runtime is up. */
+	start(): void;
+	/** Parks the hardware and stops every task. Safe to call twice. */
+	stop(): void;
+	/** A message on a topic this app subscribed to. */
+	onMessage?(topic: string, payload: Uint8Array): void;
+}
+
+export type AppFactory = (context: AppContext) => App;

@@ -1,0 +1,140 @@
+/*
+ * Boot sequence. Order matters and is chosen so that a fault in a later step
+ * can never hide an earlier one:
+ *   1. logger (everything after can report);
+ *   2. boot counter (before anything that could crash: boot loops show up);
+ *   3. reset reason;
+ *   4. config: manifest defaults + NVS overrides, validated;
+ *   5. identity; 6. role app; 7. MQTT session (birth, LWT); 8. health task.
+ * A build whose config does not validate halts with one clear line instead of
+ * running on guessed values.
+ */
+import mcConfig from "mc/config";
+import resetReason from "resetReason";
+import Time from "time";
+import type { App } from "../apps/app";
+import { encodePayload } from "../contract/codec";
+import type { Role } from "../contract/payloads";
+import { deviceTopic } from "../contract/topics";
+import { MqttSession } from "../net/session";
+import { FIRMWARE_VERSION } from "../version";
+import { countBoot } from "./boot-count";
+import { Config } from "./config";
+import { describeError } from "./errors";
+import { healthSnapshot } from "./health";
+import { deviceIdentity } from "./identity";
+import { Logger } from "./logger";
+import { ROLE_APPS } from "./roles";
+import { Scheduler } from "./scheduler";
+
+export interface Runtime {
+	readonly state: "running" | "halted";
+	readonly deviceId: string;
+	readonly role?: Role;
+	readonly logger: Logger;
+	readonly config?: Config;
+	readonly session?: MqttSession;
+	readonly scheduler?: Scheduler;
+	readonly app?: App;
+	/** Stops every task and closes the link (sim shutdown, tests). Idempotent. */
+	shutdown(): void;
+}
+
+/** Boots the device. Never throws: failures are logged and yield a halted runtime. */
+export function boot(sink: (line: string) => void = (line) => trace(line + "\n")): Runtime {
+	const logger = new Logger({ ticks: () => Time.ticks, sink });
+	const log = logger.tagged("boot");
+	let bootCount = 0;
+	try {
+		bootCount = countBoot();
+	} catch (e) {
+		log.error(`boot counter unavailable: ${describeError(e)}`);
+	}
+	const reason = resetReason();
+	log.info(`Curbside ${FIRMWARE_VERSION}, boot #${bootCount}, reset reason ${reason}`);
+
+	let config: Config;
+	try {
+		config = new Config(mcConfig);
+	} catch (e) {
+		log.error(`halted: ${describeError(e)}`);
+		return { state: "halted", deviceId: "", logger, shutdown() {} };
+	}
+	for (const issue of config.issues) log.warn(`config ${issue.key}: ${issue.reason}`);
+	logger.level = config.get("logLevel");
+
+	const deviceId = deviceIdentity(config.get("deviceId"));
+	const role = config.get("role");
+	const scheduler = new Scheduler(logger.tagged("sched"));
+	const statusTopic = deviceTopic(deviceId, "status");
+	const status = (state: "online" | "offline", withBoot: boolean) =>
+		encodePayload("status", {
+			v: 1,
+			state,
+			role,
+			fw: FIRMWARE_VERSION,
+			board: config.get("board"),
+			boot: withBoot ? reason : undefined,
+			bootCount: withBoot ? bootCount : undefined,
+			t: withBoot ? Date.now() : undefined,
+		});
+	const session = new MqttSession({
+		host: config.get("mqttHost"),
+		port: config.get("mqttPort"),
+		clientId: deviceId,
+		user: config.get("mqttUser"),
+		password: config.get("mqttPass"),
+		keepaliveMs: config.get("keepaliveMs"),
+		backoffMinMs: config.get("backoffMinMs"),
+		backoffMaxMs: config.get("backoffMaxMs"),
+		will: { topic: statusTopic, payload: status("offline", false) },
+		birth: () => ({ topic: statusTopic, payload: status("online", true) }),
+		log: logger.tagged("mqtt"),
+	});
+	log.info(`device ${deviceId}, role ${role}, board ${config.get("board")}`);
+
+	const app = ROLE_APPS[role]({ deviceId, config, logger, log: logger.tagged(role), scheduler, session });
+	session.onMessage = (topic, payload) => app.onMessage?.(topic, payload);
+
+	const publishHealth = () => {
+		const h = healthSnapshot(reason, bootCount);
+		const payload = encodePayload("health", { v: 1, t: Date.now(), ...h, connects: session.stats.connects, logDropped: logger.dropped });
+		if (session.publish(deviceTopic(deviceId, "health"), payload)) log.debug(`health sent (${payload.byteLength} bytes)`);
+	};
+	const scheduleHealth = () => scheduler.every("health", config.get("healthMs"), publishHealth);
+	config.onChange((keys) => {
+		if (keys.includes("logLevel")) logger.level = config.get("logLevel");
+		if (keys.includes("healthMs")) scheduleHealth();
+	});
+	session.onUp = publishHealth;
+
+	try {
+		app.start();
+	} catch (e) {
+		log.error(`${role} app failed to start: ${describeError(e)}`);
+	}
+	session.start();
+	scheduleHealth();
+
+	let stopped = false;
+	return {
+		state: "running",
+		deviceId,
+		role,
+		logger,
+		config,
+		session,
+		scheduler,
+		app,
+		shutdown() {
+			if (stopped) return;
+			stopped = true;
+			scheduler.clear();
+			try {
+				app.stop();
+			} finally {
+				session.stop();
+			}
+		},
+	};
+}

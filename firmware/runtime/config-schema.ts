@@ -1,0 +1,71 @@
+/*
+ * The device configuration schema: every key the firmware reads, its type and
+ * bounds. One table, used to validate manifest defaults (mc/config), stored
+ * Preference overrides and remote desired config alike.
+ * Keys are at most 15 characters because each is stored as an ESP32 NVS key
+ * (NVS_KEY_NAME_MAX_SIZE - 1).
+ */
+
+export type FieldSpec =
+	| { type: "string"; maxLength: number; pattern?: RegExp; hint?: string; live?: boolean }
+	| { type: "int"; min: number; max: number; live?: boolean }
+	| { type: "bool"; live?: boolean }
+	| { type: "enum"; values: readonly string[]; live?: boolean };
+
+/** `live: true` keys take effect without a reboot. */
+export const CONFIG_SCHEMA = {
+	deviceId: { type: "string", maxLength: 32, pattern: /^[A-Za-z0-9_-]*$/, hint: "letters, digits, - and _ (empty = from MAC)" },
+	role: { type: "enum", values: ["stop-sign", "light-pole"] },
+	board: { type: "string", maxLength: 32, pattern: /^[a-z0-9_/-]+$/, hint: "lower-case board name" },
+	mqttHost: { type: "string", maxLength: 253, pattern: /^[A-Za-z0-9.-]+$/, hint: "a host name or IPv4 address" },
+	mqttPort: { type: "int", min: 1, max: 65_535 },
+	mqttUser: { type: "string", maxLength: 64 },
+	mqttPass: { type: "string", maxLength: 128 },
+	keepaliveMs: { type: "int", min: 5_000, max: 600_000 },
+	backoffMinMs: { type: "int", min: 100, max: 60_000 },
+	backoffMaxMs: { type: "int", min: 1_000, max: 900_000 },
+	healthMs: { type: "int", min: 5_000, max: 86_400_000, live: true },
+	logLevel: { type: "enum", values: ["error", "warn", "info", "debug"], live: true },
+	stopId: { type: "string", maxLength: 64, pattern: /^[A-Za-z0-9_.:-]*$/, hint: "a GTFS stop_id (stop-sign role)" },
+	sampleMs: { type: "int", min: 1_000, max: 3_600_000, live: true },
+} as const satisfies Record<string, FieldSpec>;
+
+export type ConfigKey = keyof typeof CONFIG_SCHEMA;
+
+type ValueOf<S> = S extends { type: "int" } ? number : S extends { type: "bool" } ? boolean : S extends { type: "enum"; values: readonly (infer V)[] } ? V : string;
+
+export type ConfigValues = { [K in ConfigKey]: ValueOf<(typeof CONFIG_SCHEMA)[K]> };
+
+/** True when `key` is a config key. */
+export function isConfigKey(key: string): key is ConfigKey {
+	return Object.prototype.hasOwnProperty.call(CONFIG_SCHEMA, key);
+}
+
+/**
+ * Checks one value against its field. Returns undefined when valid, else a
+ * short reason (no key name: callers prefix it).
+ */
+export function checkValue(key: ConfigKey, value: unknown): string | undefined {
+	const spec = CONFIG_SCHEMA[key] as FieldSpec;
+	switch (spec.type) {
+		case "int":
+			if (typeof value !== "number" || !Number.isInteger(value)) return `expected an integer, got ${show(value)}`;
+			if (value < spec.min || value > spec.max) return `${value} is outside ${spec.min}..${spec.max}`;
+			return undefined;
+		case "bool":
+			return typeof value === "boolean" ? undefined : `expected true or false, got ${show(value)}`;
+		case "enum":
+			return typeof value === "string" && spec.values.includes(value) ? undefined : `expected one of ${spec.values.join("|")}, got ${show(value)}`;
+		case "string":
+			if (typeof value !== "string") return `expected a string, got ${show(value)}`;
+			if (value.length > spec.maxLength) return `longer than ${spec.maxLength} characters`;
+			if (spec.pattern && !spec.pattern.test(value)) return `"${value}" is not valid: ${spec.hint ?? "bad characters"}`;
+			return undefined;
+	}
+}
+
+function show(value: unknown): string {
+	if (typeof value === "string") return `"${value.length > 40 ? value.slice(0, 40) + "…" : value}"`;
+	if (value === null || typeof value !== "object") return String(value);
+	return Array.isArray(value) ? "an array" : "an object";
+}

@@ -1,0 +1,59 @@
+/*
+ * Bundles firmware for a simulated device with esbuild: every Moddable
+ * specifier resolves through MODDABLE_SPECIFIERS, Node built-ins are refused
+ * (firmware must run on XS), and the output is one IIFE script that exposes
+ * the entry's exports on `globalThis.__curbsideEntry`. The same bundle runs
+ * in a Node vm context (host-sim) and in xsnap (real XS).
+ */
+import { builtinModules } from "node:module";
+import { build, type Plugin } from "esbuild";
+import { MODDABLE_SPECIFIERS } from "./specifiers";
+
+const NODE_BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+
+/** Resolves Moddable specifiers to host modules; refuses Node built-ins. */
+export function moddableResolver(extra: Record<string, string> = {}): Plugin {
+	const map = { ...MODDABLE_SPECIFIERS, ...extra };
+	return {
+		name: "moddable-specifiers",
+		setup(b) {
+			b.onResolve({ filter: /.*/ }, (args) => {
+				if (args.kind === "entry-point") return undefined;
+				if (Object.prototype.hasOwnProperty.call(map, args.path)) return { path: map[args.path] };
+				if (NODE_BUILTINS.has(args.path))
+					return { errors: [{ text: `"${args.path}" is a Node built-in; firmware and device-side code must not import it (imported by ${args.importer})` }] };
+				return undefined;
+			});
+		},
+	};
+}
+
+export interface BundleOptions {
+	/** entry file (absolute) */
+	entry: string;
+	/** extra specifier → file mappings (tests) */
+	extra?: Record<string, string>;
+	/** the global that receives the entry's exports @default "__curbsideEntry" */
+	globalName?: string;
+	minify?: boolean;
+}
+
+/** Builds one IIFE script; throws with esbuild's messages on failure. */
+export async function bundleFirmware(options: BundleOptions): Promise<string> {
+	const result = await build({
+		entryPoints: [options.entry],
+		bundle: true,
+		write: false,
+		format: "iife",
+		globalName: options.globalName ?? "__curbsideEntry",
+		platform: "neutral",
+		target: "es2022",
+		mainFields: ["module", "main"],
+		conditions: ["import", "default"],
+		minify: options.minify ?? false,
+		legalComments: "none",
+		logLevel: "silent",
+		plugins: [moddableResolver(options.extra)],
+	});
+	return result.outputFiles[0].text;
+}

@@ -1,0 +1,24 @@
+/*
+ * Host-sim `time`: Moddable's Time (modules/base/time). `ticks` is ms since
+ * boot from the bridge clock; `set(seconds)` steps the RTC that Date.now()
+ * reads inside the device realm (the host patches Date.now to the bridge).
+ */
+import { bridge } from "../bridge/types";
+
+const Time = {
+	set(seconds: number): void {
+		const clock = bridge().clock as { setWallClock?: (ms: number) => void };
+		if (typeof seconds !== "number" || !Number.isFinite(seconds)) throw new RangeError("time: invalid seconds");
+		clock.setWallClock?.(seconds * 1000);
+	},
+	timezone: 0,
+	dst: 0,
+	get ticks(): number {
+		return bridge().clock.ticks();
+	},
+	delta(start: number, end?: number): number {
+		return (end ?? bridge().clock.ticks()) - start;
+	},
+};
+
+export default Time;

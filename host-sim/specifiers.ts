@@ -1,0 +1,23 @@
+/*
+ * The Moddable module specifiers the firmware imports, mapped to their
+ * host-sim implementations. One table, used by the esbuild bundler (sim and
+ * XS runs), by vitest and by tsconfig path checks. A specifier missing here
+ * fails the bundle with a clear error instead of resolving to Node.
+ */
+import { fileURLToPath } from "node:url";
+
+const here = (file: string) => fileURLToPath(new URL(`./modules/${file}`, import.meta.url));
+
+export const MODDABLE_SPECIFIERS: Record<string, string> = {
+	timer: here("timer.ts"),
+	time: here("time.ts"),
+	preference: here("preference.ts"),
+	flash: here("flash.ts"),
+	instrumentation: here("instrumentation.ts"),
+	resource: here("resource.ts"),
+	mqtt: here("mqtt.ts"),
+	net: here("net.ts"),
+	"mc/config": here("mc-config.ts"),
+	resetReason: here("reset-reason.ts"),
+	"embedded:provider/builtin": here("provider.ts"),
+};

@@ -1,0 +1,86 @@
+/*
+ * `curbside sim run <role>`: one simulated device from the real firmware.
+ */
+import { readFileSync } from "node:fs";
+import { startBroker, type EmbeddedBroker } from "../../host-sim/broker";
+import { RealClock } from "../../host-sim/bridge/real-clock";
+import { VirtualClock } from "../../host-sim/bridge/virtual-clock";
+import { Fleet, parseBrokerUrl } from "../../host-sim/fleet";
+import { ROLES, parseConfigPairs, simConfig } from "../../host-sim/manifest-config";
+import { formatDuration } from "../duration";
+import { deviceLine, runReal, runVirtual } from "./run-loop";
+
+export interface SimRunOptions {
+	id?: string;
+	board: string;
+	broker?: string;
+	duration?: number;
+	virtualTime?: boolean;
+	png?: string;
+	scenario?: string;
+	state?: string;
+	set: string[];
+}
+
+function readScenario(file: string): unknown {
+	let text: string;
+	try {
+		text = readFileSync(file, "utf8");
+	} catch (e) {
+		throw new Error(`cannot read scenario ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+	}
+	try {
+		return JSON.parse(text);
+	} catch (e) {
+		throw new Error(`scenario ${file} is not valid JSON: ${(e as Error).message}`);
+	}
+}
+
+export async function runSim(role: string, options: SimRunOptions): Promise<void> {
+	if (!(ROLES as readonly string[]).includes(role)) throw new Error(`unknown role "${role}" (expected ${ROLES.join(" or ")})`);
+	if (options.virtualTime && options.duration === undefined) throw new Error("--virtual-time needs --duration (a virtual clock runs as fast as it can)");
+	if (options.png && role !== "stop-sign") throw new Error("--png applies to the stop-sign role (the light pole has no panel)");
+	if (options.png) throw new Error("--png: the e-ink panel model is not in this build yet (issue #4)");
+	const overrides = parseConfigPairs(options.set);
+	simConfig(role, options.board, overrides); // fail fast on a bad role or board, before any broker starts
+	const scenario = options.scenario ? readScenario(options.scenario) : undefined;
+
+	let broker: EmbeddedBroker | undefined;
+	let target: { host: string; port: number };
+	if (options.broker) target = parseBrokerUrl(options.broker);
+	else {
+		broker = await startBroker(0);
+		target = { host: "127.0.0.1", port: broker.port };
+		console.log(`embedded MQTT broker (aedes) on ${broker.url}`);
+	}
+	const virtual = options.virtualTime ? new VirtualClock(Date.now()) : undefined;
+	const clock = virtual ?? new RealClock();
+	const fleet = new Fleet({ broker: target, clock, stateDir: options.state, onLine: (id, line) => console.log(deviceLine(id, line)) });
+	const id = options.id ?? `${role}-sim`;
+	const device = await fleet.add({ id, role, board: options.board, config: overrides, scenario });
+	const runtime = device.boot();
+	if (runtime.state === "halted") {
+		fleet.shutdown();
+		await broker?.close();
+		throw new Error(`${id} halted at boot (see the log above)`);
+	}
+	let why = "duration reached";
+	const started = Date.now();
+	if (virtual) {
+		let stop = false;
+		const onInt = () => (stop = true);
+		process.once("SIGINT", onInt);
+		await runVirtual(virtual, options.duration!, (e) => console.error(deviceLine(id, `uncaught: ${(e as Error).message}`)), () => stop);
+		process.off("SIGINT", onInt);
+		if (stop) why = "interrupted";
+	} else why = await runReal(options.duration);
+	const stats = device.runtime?.session?.stats;
+	fleet.shutdown();
+	await broker?.close();
+	(clock as RealClock).cancelAll?.();
+	console.log(
+		`\nsummary (${why}): ${id} ran ${virtual ? formatDuration(options.duration!) + " virtual in " + formatDuration(Date.now() - started) + " real" : formatDuration(Date.now() - started)}; ` +
+			`${stats?.connects ?? 0} connect(s), ${stats?.failures ?? 0} failed attempt(s), ${stats?.published ?? 0} publish(es), ` +
+			`${device.counters.networkBytesWritten} bytes sent, ${device.counters.networkBytesRead} bytes received`,
+	);
+}
