@@ -1,16 +1,30 @@
-import { defineConfig } from "vitest/config";
-import { MODDABLE_SPECIFIERS } from "./host-sim/specifiers";
+import { fileURLToPath } from "node:url";
+import { defineConfig, type Plugin } from "vitest/config";
+import { MODDABLE_SPECIFIERS } from "./host-sim/specifiers.ts";
 
-// Firmware imported by tests resolves Moddable specifiers to the host-sim
-// modules, as in the simulator; tests install an in-memory bridge first.
+const ROOT = fileURLToPath(new URL(".", import.meta.url));
+// Code that runs inside a device realm. Only its imports of Moddable
+// specifiers map to host-sim modules: the Node side's "mqtt" stays mqtt.js.
+const DEVICE_SIDE = ["firmware/", "drivers/", "host-sim/modules/", "host-sim/io/", "host-sim/models/", "tests/firmware/"].map((d) => ROOT + d);
+
+function moddableSpecifiers(): Plugin {
+	return {
+		name: "moddable-specifiers",
+		enforce: "pre",
+		resolveId(source, importer) {
+			if (!importer || !Object.prototype.hasOwnProperty.call(MODDABLE_SPECIFIERS, source)) return null;
+			return DEVICE_SIDE.some((d) => importer.startsWith(d)) ? MODDABLE_SPECIFIERS[source] : null;
+		},
+	};
+}
+
 export default defineConfig({
-	resolve: {
-		alias: Object.entries(MODDABLE_SPECIFIERS).map(([find, replacement]) => ({ find: new RegExp(`^${find.replace(/[/:]/g, "\\$&")}$`), replacement })),
-	},
+	plugins: [moddableSpecifiers()],
 	test: {
 		include: ["tests/**/*.test.ts"],
 		testTimeout: 60_000,
 		hookTimeout: 60_000,
 		pool: "forks",
+		setupFiles: ["tests/support/default-bridge.ts"],
 	},
 });

@@ -6,7 +6,7 @@
  * crashed broker with no persistence would; devices must recover on their own.
  */
 import { createServer, type Server, type Socket } from "node:net";
-import createAedes from "aedes";
+import Aedes from "aedes";
 
 export interface EmbeddedBroker {
 	readonly port: number;
@@ -30,7 +30,7 @@ async function listen(server: Server, port: number): Promise<number> {
 
 /** Starts aedes on 127.0.0.1:`port` (0 = any free port). */
 export async function startBroker(port = 0): Promise<EmbeddedBroker> {
-	let aedes = createAedes();
+	let aedes = new Aedes();
 	const sockets = new Set<Socket>();
 	const makeServer = () =>
 		createServer((socket) => {
@@ -52,7 +52,7 @@ export async function startBroker(port = 0): Promise<EmbeddedBroker> {
 		async restart(downMs = 0) {
 			await stop();
 			if (downMs) await new Promise((r) => setTimeout(r, downMs));
-			aedes = createAedes();
+			aedes = new Aedes();
 			server = makeServer();
 			await listen(server, bound);
 		},

@@ -32,7 +32,7 @@ export class MemoryNvs implements BridgeNvs {
 
 /** Thrown by a partition when an injected power cut hits: the write stops part-way. */
 export class PowerCut extends Error {
-	get name(): string {
+	override get name(): string {
 		return "PowerCut";
 	}
 }

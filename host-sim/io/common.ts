@@ -4,6 +4,12 @@
  * sees the same exception class and message in the sim as on the device.
  */
 
+/**
+ * ECMA-419's `Buffer`: an ArrayBuffer, a SharedArrayBuffer, a view on one,
+ * or (on XS) a HostBuffer — typed by its byteLength, checked at run time.
+ */
+export type IOBuffer = ArrayBufferLike | ArrayBufferView | { readonly byteLength: number };
+
 /** A byte view over any ECMA-419 `Buffer` (ArrayBuffer, typed array, DataView). */
 export function bytesOf(buffer: unknown): Uint8Array {
 	if (ArrayBuffer.isView(buffer)) return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);

@@ -19,7 +19,7 @@
  */
 import type { SimBoard } from "./board";
 import type { I2CBusContext } from "./models";
-import { bytesOf, checkFormat, checkPin, closedError, inUseError, toArrayBuffer } from "./common";
+import { type IOBuffer, bytesOf, checkFormat, checkPin, closedError, toArrayBuffer } from "./common";
 
 const APB_HZ = 80_000_000;
 const DEFAULT_TIMEOUT_MS = 32_000 / (APB_HZ / 1000);
@@ -97,6 +97,13 @@ export function createI2CClass(board: SimBoard) {
 		get format(): "buffer" {
 			return "buffer";
 		}
+		/**
+		 * Bits per transfer unit. Not in ECMA-419 §9.4 nor Moddable's I2C, but
+		 * @moddable/typings 5.6 declare it, so the sim provides it.
+		 */
+		get resolution(): number {
+			return 8;
+		}
 		set format(value: "buffer") {
 			checkFormat(value, ["buffer"], "buffer");
 		}
@@ -105,7 +112,9 @@ export function createI2CClass(board: SimBoard) {
 		 * Reads `count` bytes (returns a new ArrayBuffer) or fills `buffer` (returns it).
 		 * @param stop false: end with a repeated START instead of STOP
 		 */
-		read(countOrBuffer: number | ArrayBuffer | ArrayBufferView, stop = true): ArrayBuffer | ArrayBufferView {
+		read(count: number, stop?: boolean): ArrayBuffer;
+		read(buffer: IOBuffer, stop?: boolean): IOBuffer;
+		read(countOrBuffer: number | IOBuffer, stop = true): IOBuffer {
 			const c = this.#open();
 			const into = typeof countOrBuffer === "number" ? undefined : bytesOf(countOrBuffer);
 			const count = into ? into.byteLength : countOrBuffer as number;
@@ -118,7 +127,7 @@ export function createI2CClass(board: SimBoard) {
 			bytes.set(reply.subarray(0, count));
 			if (into) {
 				into.set(bytes);
-				return countOrBuffer as ArrayBuffer | ArrayBufferView;
+				return countOrBuffer as IOBuffer;
 			}
 			return toArrayBuffer(bytes);
 		}
@@ -127,7 +136,7 @@ export function createI2CClass(board: SimBoard) {
 		 * Writes `buffer`. A zero-length write probes the address: returns 1 on NACK.
 		 * @param stop false: end with a repeated START instead of STOP
 		 */
-		write(buffer: ArrayBuffer | ArrayBufferView, stop = true): void | 1 {
+		write(buffer: IOBuffer, stop = true): void | 1 {
 			const c = this.#open();
 			const bytes = bytesOf(buffer).slice();
 			const { bus, stretchFailed } = context(board, c);
@@ -210,11 +219,11 @@ export function createSMBusClass(I2C: ReturnType<typeof createI2CClass>) {
 			const lo = value & 0xff;
 			this.write(Uint8Array.of(register & 0xff, bigEndian ? hi : lo, bigEndian ? lo : hi));
 		}
-		readBuffer(register: number, countOrBuffer: number | ArrayBuffer | ArrayBufferView): ArrayBuffer | ArrayBufferView {
+		readBuffer(register: number, countOrBuffer: number | IOBuffer): IOBuffer {
 			this.#select(register);
-			return this.read(countOrBuffer);
+			return typeof countOrBuffer === "number" ? this.read(countOrBuffer) : this.read(countOrBuffer);
 		}
-		writeBuffer(register: number, buffer: ArrayBuffer | ArrayBufferView): void {
+		writeBuffer(register: number, buffer: IOBuffer): void {
 			const bytes = bytesOf(buffer);
 			const out = new Uint8Array(bytes.byteLength + 1);
 			out[0] = register & 0xff;
@@ -235,6 +244,3 @@ export function createSMBusClass(I2C: ReturnType<typeof createI2CClass>) {
 		}
 	};
 }
-
-// Exported for the board's `in use` messages and tests.
-export { inUseError };

@@ -54,6 +54,10 @@ export interface I2CModel {
 /** What an SPI device sees of the board during a transfer. */
 export interface SPIBusContext {
 	ticks(): number;
+	/** SCLK frequency of this transfer, Hz (a model may flag overclocking). */
+	readonly hz: number;
+	/** SPI mode 0 ..= 3 (CPOL << 1 | CPHA). */
+	readonly mode: number;
 	/** A board pin, e.g. to sample D/C at transfer time or drive BUSY. */
 	pin(n: number): SimPin;
 }

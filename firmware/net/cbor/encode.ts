@@ -234,6 +234,8 @@ const RAW = -1;
 /** Encodes value as deterministic CBOR (RFC 8949 §4.2.1); throws CborError on unsupported types, lone surrogates, or nesting beyond maxDepth (which also catches cycles). */
 export function encode(value: CborValue, options?: EncodeOptions): Uint8Array {
 	const maxDepth = options?.maxDepth ?? DEFAULT_LIMITS.maxDepth;
+	// NaN would disable the depth check and let a cyclic value loop forever.
+	if (typeof maxDepth !== "number" || !(maxDepth >= 0)) throw new CborError(`invalid encode option maxDepth: ${String(maxDepth)}`, 0);
 	const w = new Writer(256);
 	// Parallel stacks: the item and its nesting depth (RAW for key bytes).
 	const items: unknown[] = [value];
