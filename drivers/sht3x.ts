@@ -10,14 +10,17 @@
  * takes up to 15.5 ms (§2.2 Table 4) and this driver has no clock: it must
  * not import `timer` (it runs unchanged on the simulator's virtual clock,
  * where a busy-wait never ends) and a blocking Timer.delay would stall the
- * whole XS event loop. So each `sample()` reads the result of the
- * measurement started by the previous call (or by the constructor) and
- * starts the next one. The reading returned is therefore one sampling
- * period old, which for air temperature and humidity sampled every few
- * seconds or minutes is far inside the sensor's own response time (τ63 of
- * 2 s for T, 8 s for RH, §1 Tables 1–2). Call it at intervals of at least
- * `conversionMs`; a call before the conversion is done gets `undefined`
- * (the sensor NACKs its address while measuring, §4.4).
+ * whole XS event loop. So `sample()` returns the result of the conversion
+ * already in flight (started by the constructor, the previous `sample()`
+ * or `startMeasurement()`) and starts the next one; a call before that
+ * conversion is done gets `undefined` (the sensor NACKs its address while
+ * measuring, §4.4). Two ways to use it:
+ *   - poll `sample()` every P ms (P ≥ `conversionMs`): readings are up to
+ *     P old, fine when P is within the sensor's own response time (τ63 of
+ *     > 2 s for T and 8 s for RH, §1 Tables 1–2);
+ *   - for a fresh value after a long idle: `startMeasurement()`, then
+ *     `sample()` once the returned number of ms has passed (Timer.set or
+ *     the scheduler's `after`).
  *
  * Quirks handled:
  *   - no clock stretching: the 0x2Cxx commands hold SCL for the whole
@@ -162,9 +165,25 @@ export class SHT3x {
 	}
 
 	/**
-	 * Returns the measurement started by the previous call (or the
-	 * constructor) and starts the next. Undefined while that conversion is
-	 * still running.
+	 * Starts a conversion now, replacing any finished one not yet read, so
+	 * that `sample()` after the returned delay gives a fresh reading.
+	 * @returns ms to wait before `sample()` (the worst-case conversion time)
+	 * @throws DriverError if the part does not answer (unless `onError` was given), or when closed
+	 */
+	startMeasurement(): number {
+		if (!this.#io) throw this.#error("closed");
+		try {
+			this.#start();
+		} catch (e) {
+			// Still converting: it NACKs while busy (§4.4), and that result is fresh anyway.
+			if (!this.#pending) this.#report(e);
+		}
+		return this.conversionMs;
+	}
+
+	/**
+	 * Returns the conversion in flight and starts the next (see the header).
+	 * Undefined while that conversion is still running.
 	 * @throws DriverError on NACK, CRC mismatch, out-of-range or stuck output
 	 *   (unless `onError` was given), or when closed
 	 */
@@ -191,9 +210,7 @@ export class SHT3x {
 			if (failure) throw failure;
 			return reading;
 		} catch (e) {
-			const error = e instanceof DriverError ? e : this.#error("sample failed", e);
-			if (!this.#onError) throw error;
-			this.#onError(error);
+			this.#report(e);
 			return undefined;
 		}
 	}
@@ -211,6 +228,13 @@ export class SHT3x {
 			// parked either way
 		}
 		io.close();
+	}
+
+	/** Throws `e` as a DriverError, or hands it to onError when one was given. */
+	#report(e: unknown): void {
+		const error = e instanceof DriverError ? e : this.#error("failed", e);
+		if (!this.#onError) throw error;
+		this.#onError(error);
 	}
 
 	#readStatus(): number {

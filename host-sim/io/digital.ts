@@ -34,7 +34,7 @@ export interface DigitalOptions {
 	mode: number;
 	/** Rising | Falling, required with onReadable */
 	edge?: number;
-	// biome-ignore lint/suspicious/noExplicitAny: the typings' callback declares `this: Digital`
+	// `this` is the IO object; typed loosely so the typings' `this: Digital` callback fits
 	onReadable?: (this: any, triggered: number) => void;
 	format?: "number";
 	target?: unknown;

@@ -27,9 +27,8 @@ const L_LIM = -32_768;
 export interface PulseCountOptions {
 	signal: number;
 	control?: number;
-	// biome-ignore lint/suspicious/noExplicitAny: the typings' callbacks declare `this: PulseCount`
+	// `this` is the IO object; typed loosely so the typings' `this: PulseCount` callbacks fit
 	onReadable?: (this: any) => void;
-	// biome-ignore lint/suspicious/noExplicitAny: as above
 	onError?: (this: any) => void;
 	/** glitch filter, APB cycles 0 ..= 1023 @default 100 */
 	filter?: number;

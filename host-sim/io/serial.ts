@@ -126,10 +126,8 @@ export interface SerialOptions {
 	/** UART 0 ..= 2 @default 0 */
 	port?: number;
 	flowControl?: "hardware" | "none";
-	/** called with the Serial as `this` (typed loosely to accept the typings' `this: Serial`) */
-	// biome-ignore lint/suspicious/noExplicitAny: the typings' callbacks declare `this: Serial`
+	// `this` is the IO object; typed loosely so the typings' `this: Serial` callbacks fit
 	onReadable?: (this: any, bytes: number) => void;
-	// biome-ignore lint/suspicious/noExplicitAny: as above
 	onWritable?: (this: any, bytes: number) => void;
 	format?: "number" | "buffer";
 	target?: unknown;

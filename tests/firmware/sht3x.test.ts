@@ -56,6 +56,26 @@ describe("SHT3x sampling", () => {
 		expect(r.model.stats.measurements).toBe(3);
 	});
 
+	it("startMeasurement gives a fresh reading after a long idle", () => {
+		const ramp: EnvironmentScenario = (t) => ({ celsius: 10 + t / 3_600_000, relativeHumidity: 50 });
+		const r = rig(new SHT3xModel({ scenario: ramp, noiseLsb: 0 }));
+		const sht = r.open();
+		r.clock.advance(3_600_000);
+		const waitMs = sht.startMeasurement();
+		expect(waitMs).toBe(15.5);
+		r.clock.advance(waitMs);
+		expect(sht.sample()!.temperature).toBeCloseTo(11, 2);
+	});
+
+	it("startMeasurement while a conversion runs keeps that conversion", () => {
+		const r = rig();
+		const sht = r.open();
+		r.clock.advance(5);
+		expect(sht.startMeasurement()).toBe(15.5);
+		r.clock.advance(11);
+		expect(sht.sample()!.temperature).toBeCloseTo(23.4, 2);
+	});
+
 	it("read before the conversion is done returns undefined, then the value", () => {
 		const r = rig();
 		const sht = r.open();
