@@ -97,6 +97,7 @@ const NOT_READY_LIMIT = 3;
 
 export class SHT3x {
 	#io: I2CPort | undefined;
+	#closed = false;
 	#address: number;
 	#onError: ((error: DriverError) => void) | undefined;
 	#repeatability: SHT3xRepeatability = "high";
@@ -127,7 +128,7 @@ export class SHT3x {
 		const { io: IO, ...rest } = options.sensor;
 		const address = options.sensor.address ?? 0x44;
 		this.#address = address;
-		if (address !== 0x44 && address !== 0x45) throw this.#error(`invalid address 0x${hex(address)}`);
+		if (address !== 0x44 && address !== 0x45) throw new ConfigError("address", `SHT3x invalid address 0x${hex(address)}`);
 		this.#onError = options.onError;
 		if (options.repeatability) this.configure({ repeatability: options.repeatability });
 		let io: I2CPort;
@@ -138,7 +139,7 @@ export class SHT3x {
 		}
 		try {
 			this.#io = io;
-			this.#readStatus();
+			this.#checkPart();
 			this.#start();
 		} catch (e) {
 			this.#io = undefined;
@@ -154,6 +155,7 @@ export class SHT3x {
 
 	/** Changes repeatability or the stuck limit; applies from the next measurement. */
 	configure(options: SHT3xConfiguration): void {
+		if (this.#closed) throw this.#error("closed");
 		if (options.repeatability !== undefined) {
 			if (!(options.repeatability in MEASURE)) throw new ConfigError("repeatability", `SHT3x invalid repeatability "${options.repeatability}"`);
 			this.#repeatability = options.repeatability;
@@ -218,6 +220,7 @@ export class SHT3x {
 	/** Soft-resets the part (heater off, idle; §4.9) and releases the bus. Safe to call twice. */
 	close(): void {
 		const io = this.#io;
+		this.#closed = true;
 		if (!io) return;
 		this.#io = undefined;
 		try {
@@ -237,7 +240,8 @@ export class SHT3x {
 		this.#onError(error);
 	}
 
-	#readStatus(): number {
+	/** The part answers a status read (§4.11 Table 16) with a word whose CRC is right. */
+	#checkPart(): void {
 		const io = this.#io!;
 		const status = new Uint8Array(3);
 		try {
@@ -247,7 +251,6 @@ export class SHT3x {
 			throw this.#error(`not responding at 0x${hex(this.#address)} (NACK)`, e);
 		}
 		this.#checkCrc(status, 0, "status");
-		return (status[0] << 8) | status[1];
 	}
 
 	#start(): void {
@@ -281,8 +284,8 @@ export class SHT3x {
 		// §4.13 conversion formulas.
 		const temperature = -45 + (175 * st) / 65535;
 		const humidity = (100 * srh) / 65535;
+		// RH is 0 … 100 by construction; T can leave the specified range.
 		if (temperature < CELSIUS_MIN || temperature > CELSIUS_MAX) throw this.#error(`temperature out of range: ${temperature.toFixed(2)} °C`);
-		if (humidity < 0 || humidity > 100) throw this.#error(`humidity out of range: ${humidity.toFixed(2)} %RH`);
 		const raw = st * 65536 + srh;
 		this.#sameRaw = raw === this.#lastRaw ? this.#sameRaw + 1 : 1;
 		this.#lastRaw = raw;

@@ -5,7 +5,7 @@
  * reaches the modelled part exactly as it would reach the soldered one:
  *   - "sim": a generic ESP32 DevKitC; the usual Arduino/Moddable pin
  *     choices (I2C SDA 21 / SCL 22, VSPI 18/19/23 CS 5, UART2 16/17);
- *   - "esp32-pole": the light-pole node on the same module, with pins set
+ *   - "generic": the light-pole node on the same module, with pins set
  *     aside for the lamp dimmer and the counters (models come later);
  *   - "m5paper": M5Stack M5Paper, wiring as Moddable's target provider
  *     (build/devices/esp32/targets/m5paper/host/provider.js): I2C 21/22 with
@@ -83,7 +83,7 @@ const CATALOG: Readonly<Record<string, BoardBuilder>> = Object.freeze({
 			pin: { led: 2, button: 0, spiSelect: 5 },
 		};
 	},
-	"esp32-pole"(board, scenario) {
+	generic(board, scenario) {
 		addSHT3x(board, scenario, 21, 22);
 		return {
 			I2C: { data: 21, clock: 22, port: 0 },

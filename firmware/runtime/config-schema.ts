@@ -12,8 +12,8 @@ export type FieldSpec =
 	| { type: "bool"; live?: boolean }
 	| { type: "enum"; values: readonly string[]; live?: boolean };
 
-/** `live: true` keys take effect without a reboot. */
-export const CONFIG_SCHEMA = {
+/** `live: true` keys take effect without a reboot. Frozen so XS preload keeps it in flash. */
+export const CONFIG_SCHEMA = deepFreeze({
 	deviceId: { type: "string", maxLength: 32, pattern: /^[A-Za-z0-9_-]*$/, hint: "letters, digits, - and _ (empty = from MAC)" },
 	role: { type: "enum", values: ["stop-sign", "light-pole"] },
 	board: { type: "string", maxLength: 32, pattern: /^[a-z0-9_/-]+$/, hint: "lower-case board name" },
@@ -28,7 +28,12 @@ export const CONFIG_SCHEMA = {
 	logLevel: { type: "enum", values: ["error", "warn", "info", "debug"], live: true },
 	stopId: { type: "string", maxLength: 64, pattern: /^[A-Za-z0-9_.:-]*$/, hint: "a GTFS stop_id (stop-sign role)" },
 	sampleMs: { type: "int", min: 1_000, max: 3_600_000, live: true },
-} as const satisfies Record<string, FieldSpec>;
+} as const satisfies Record<string, FieldSpec>);
+
+function deepFreeze<T extends object>(o: T): T {
+	for (const v of Object.values(o)) if (v && typeof v === "object" && !Object.isFrozen(v)) deepFreeze(v);
+	return Object.freeze(o);
+}
 
 export type ConfigKey = keyof typeof CONFIG_SCHEMA;
 

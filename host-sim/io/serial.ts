@@ -175,24 +175,12 @@ export function createSerialClass(board: SimBoard) {
 
 			const onReadable = receive === undefined ? undefined : options.onReadable;
 			const onWritable = transmit === undefined ? undefined : options.onWritable;
-			const s = {} as State;
-			const ep = wire.open(baud, (bytes) => {
-				const room = FIFO_BYTES - s.rx.length;
-				if (receive === undefined) return;
-				for (let i = 0; i < Math.min(room, bytes.length); i++) s.rx.push(bytes[i]);
-				if (bytes.length > room) wire.overruns += bytes.length - room;
-				if (onReadable && !s.readablePending) {
-					s.readablePending = this.#later(s, () => {
-						s.readablePending = 0;
-						if (s.rx.length) invoke(this, onReadable, s.rx.length);
-					});
-				}
-			});
-			Object.assign(s, { wire, ep, pins, format, rx: [], txQueued: 0, txFreeAt: 0, readablePending: 0, writablePending: 0, timers: new Set<number>() });
+			const s: State = { wire, ep: undefined!, pins, format, rx: [], txQueued: 0, txFreeAt: 0, readablePending: 0, writablePending: 0, timers: new Set<number>() };
 			this.target = options.target;
 			this.#s = s;
-			if (onWritable) this.#writable(s, onWritable);
 			this.#onWritable = onWritable;
+			s.ep = wire.open(baud, (bytes) => this.#land(s, bytes, receive !== undefined, onReadable));
+			if (onWritable) this.#writable(s, onWritable);
 		}
 
 		#onWritable: SerialOptions["onWritable"];
@@ -269,6 +257,19 @@ export function createSerialClass(board: SimBoard) {
 			s.timers.clear();
 			s.wire.close(s.ep);
 			board.releasePins(s.pins);
+		}
+
+		/** Bytes finished arriving: into the RX FIFO (no receive pin: nowhere), then onReadable. */
+		#land(s: State, bytes: Uint8Array, receiving: boolean, onReadable: SerialOptions["onReadable"]): void {
+			if (!receiving) return;
+			const room = FIFO_BYTES - s.rx.length;
+			for (let i = 0; i < Math.min(room, bytes.length); i++) s.rx.push(bytes[i]);
+			if (bytes.length > room) s.wire.overruns += bytes.length - room;
+			if (!onReadable || s.readablePending) return;
+			s.readablePending = this.#later(s, () => {
+				s.readablePending = 0;
+				if (s.rx.length) invoke(this, onReadable, s.rx.length);
+			});
 		}
 
 		#writable(s: State, onWritable: NonNullable<SerialOptions["onWritable"]>): void {

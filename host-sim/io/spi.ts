@@ -171,11 +171,10 @@ export function createSPIClass(board: SimBoard) {
 				if (holder.current) deselect(holder.current);
 				holder.current = s;
 			}
-			if (s.select && !s.selected) {
+			if (!s.selected) {
 				s.selected = true;
-				s.select.setOutput(s.active);
+				s.select?.setOutput(s.active);
 			}
-			s.selected = true;
 			return board.spiExchange({ port: s.port, clock: s.clock, out: s.out, in: s.in, hz: s.hz, mode: s.mode }, mosi);
 		}
 

@@ -228,6 +228,8 @@ describe("SHT3x lifecycle", () => {
 		sht.close();
 		expect(() => sht.sample()).toThrow(DriverError);
 		expect(() => sht.sample()).toThrow("SHT3x closed");
+		expect(() => sht.configure({ repeatability: "low" })).toThrow("SHT3x closed");
+		expect(() => sht.startMeasurement()).toThrow("SHT3x closed");
 	});
 
 	it("configure rejects an unknown repeatability", () => {
