@@ -1,11 +1,15 @@
 /*
  * Moddable's native MQTT client (modules/network/mqtt/mqtt.js), which
  * @moddable/typings does not declare (it only has "mqtt/js").
- * QoS 0 only; no automatic reconnect; keepalive in milliseconds.
+ * Keep-alive is `timeout` in ms (there is no `keepalive` or `clean` option:
+ * CleanSession is always 1). publish/subscribe before CONNACK or after close
+ * throw Error("connection closed"). `data` must be a string or an ArrayBuffer
+ * (views are not recognised). QoS above 0 only sets header bits, so Curbside
+ * uses QoS 0. No automatic reconnect.
  * Module-shaped on purpose: mcconfig maps a specifier to a .d.ts listed in
  * the manifest's "modules" (tsconfig "paths"), as tsconfig.json does here.
  */
-type Payload = string | ArrayBuffer | ArrayBufferView;
+type Payload = string | ArrayBuffer;
 
 export interface ClientOptions {
 	host: string;
@@ -14,16 +18,15 @@ export interface ClientOptions {
 	id: string;
 	user?: string;
 	password?: string | ArrayBuffer;
-	/** keepalive interval in ms; 0 disables. @default 60000 */
-	keepalive?: number;
-	/** @default true */
-	clean?: boolean;
+	/** keep-alive interval in ms (sent as whole seconds); 0 or absent disables */
+	timeout?: number;
 	will?: { topic: string; message: Payload; retain?: boolean; quality?: 0 };
 }
 
 export default class Client {
 	constructor(options: ClientOptions);
-	onReady?: () => void;
+	/** Must be set before CONNACK: the module calls it unconditionally. */
+	onReady: () => void;
 	onMessage?: (topic: string, data: ArrayBuffer) => void;
 	onClose?: () => void;
 	/** Throws when not connected. */

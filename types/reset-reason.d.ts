@@ -1,7 +1,8 @@
 /*
- * The project's native module native/reset-reason: esp_reset_reason() as a
- * short name (ESP-IDF esp_system.h, esp_reset_reason_t). Module-shaped for
+ * Moddable's ESP32 `resetReason` module (build/devices/esp32/modules/resetReason),
+ * which no typings declare: esp_reset_reason() as its enum value and the SDK's
+ * label ("Power-On", "Software", "Panic", "Brownout", …). Desktop builds use
+ * native/reset-reason-host with the same contract. Module-shaped for
  * mcconfig's "paths" mapping (see types/mqtt.d.ts).
  */
-export type ResetReason = "poweron" | "external" | "sw" | "panic" | "wdt" | "deepsleep" | "brownout" | "sdio" | "unknown";
-export default function resetReason(): ResetReason | string;
+export default function getResetReason(): { reason: number; string: string };

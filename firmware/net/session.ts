@@ -45,6 +45,12 @@ export interface SessionStats {
 	publishedBytes: number;
 }
 
+/** Moddable's mqtt takes an ArrayBuffer, not a view: hand it one of exactly the payload's bytes. */
+function exactBuffer(bytes: Uint8Array): ArrayBuffer {
+	if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer as ArrayBuffer;
+	return bytes.slice().buffer as ArrayBuffer;
+}
+
 export class MqttSession {
 	#options: SessionOptions;
 	#client: Client | undefined;
@@ -111,7 +117,7 @@ export class MqttSession {
 	publish(topic: string, payload: Uint8Array, retain = false): boolean {
 		if (!this.#ready) return false;
 		try {
-			this.#client!.publish(topic, payload, { retain });
+			this.#client!.publish(topic, exactBuffer(payload), { retain });
 		} catch (e) {
 			this.#options.log.warn(`publish to ${topic} failed: ${describeError(e)}`);
 			this.#lost(`publish failed: ${describeError(e)}`);
@@ -134,9 +140,8 @@ export class MqttSession {
 				id: o.clientId,
 				user: o.user || undefined,
 				password: o.password || undefined,
-				keepalive: o.keepaliveMs,
-				clean: true,
-				will: { topic: o.will.topic, message: o.will.payload, retain: true },
+				timeout: o.keepaliveMs,
+				will: { topic: o.will.topic, message: exactBuffer(o.will.payload), retain: true },
 			});
 		} catch (e) {
 			this.#failed(`connect: ${describeError(e)}`);
@@ -182,8 +187,8 @@ export class MqttSession {
 		this.#client = undefined;
 		this.#ready = false;
 		if (client) {
-			client.onReady = client.onClose = undefined;
-			client.onMessage = undefined;
+			client.onReady = () => {};
+			client.onClose = client.onMessage = undefined;
 			try {
 				client.close();
 			} catch {

@@ -10,7 +10,6 @@
  * running on guessed values.
  */
 import mcConfig from "mc/config";
-import resetReason from "resetReason";
 import Time from "time";
 import type { App } from "../apps/app";
 import { encodePayload } from "../contract/codec";
@@ -26,6 +25,7 @@ import { deviceIdentity } from "./identity";
 import { Logger } from "./logger";
 import { ROLE_APPS } from "./roles";
 import { Scheduler } from "./scheduler";
+import { resetReasonName } from "./reset-reason";
 
 export interface Runtime {
 	readonly state: "running" | "halted";
@@ -50,7 +50,7 @@ export function boot(sink: (line: string) => void = (line) => trace(line + "\n")
 	} catch (e) {
 		log.error(`boot counter unavailable: ${describeError(e)}`);
 	}
-	const reason = resetReason();
+	const reason = resetReasonName();
 	log.info(`Curbside ${FIRMWARE_VERSION}, boot #${bootCount}, reset reason ${reason}`);
 
 	let config: Config;

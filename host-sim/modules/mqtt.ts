@@ -1,16 +1,19 @@
 /*
  * Host-sim `mqtt`: Moddable's MQTT client (modules/network/mqtt) contract.
- *   - new Client({host, port, id, user, password, keepalive (ms), will, clean})
- *     starts connecting at once;
+ *   - new Client({host, port, id, user, password, timeout (keep-alive ms), will})
+ *     starts connecting at once; CleanSession is always 1 (no `clean` option);
  *   - onReady() after CONNACK, onMessage(topic, ArrayBuffer), onClose() once
  *     when the connection fails or drops;
- *   - QoS 0 only; publish/subscribe before onReady or after close throw;
+ *   - publish data is a string or an ArrayBuffer: a typed-array view is
+ *     refused here because the device module silently mishandles it;
+ *   - QoS 0 only; publish/subscribe before onReady or after close throw
+ *     Error("connection closed"), as on the device;
  *   - it never reconnects: the firmware's session layer owns that.
  * The network itself is the bridge's link (mqtt.js to a real broker on Node).
  */
 import { bridge, type BridgeMqttLink } from "../bridge/types";
 
-type Payload = string | ArrayBuffer | ArrayBufferView;
+type Payload = string | ArrayBuffer;
 
 export interface ClientOptions {
 	host: string;
@@ -18,9 +21,8 @@ export interface ClientOptions {
 	id: string;
 	user?: string;
 	password?: string | ArrayBuffer;
-	/** keepalive interval in ms; 0 disables */
-	keepalive?: number;
-	clean?: boolean;
+	/** keep-alive interval in ms; 0 or absent disables */
+	timeout?: number;
 	will?: { topic: string; message: Payload; retain?: boolean; quality?: number };
 }
 
@@ -38,7 +40,7 @@ function utf8(s: string): Uint8Array {
 
 function bytesOf(data: Payload): Uint8Array {
 	if (typeof data === "string") return utf8(data);
-	if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+	if (ArrayBuffer.isView(data)) throw new TypeError("mqtt: pass an ArrayBuffer, not a typed-array view (the device module ignores views)");
 	if (data && typeof data === "object" && typeof (data as ArrayBuffer).byteLength === "number") return new Uint8Array(data).slice();
 	throw new TypeError("mqtt: payload must be a string or ArrayBuffer");
 }
@@ -49,7 +51,7 @@ function checkTopic(topic: unknown): string {
 }
 
 export default class Client {
-	onReady?: () => void;
+	onReady!: () => void;
 	onMessage?: (topic: string, data: ArrayBuffer) => void;
 	onClose?: () => void;
 	#link: BridgeMqttLink | undefined;
@@ -68,15 +70,16 @@ export default class Client {
 				id: options.id,
 				user: options.user,
 				password,
-				keepaliveMs: options.keepalive ?? 60_000,
-				clean: options.clean ?? true,
+				keepaliveMs: options.timeout ?? 0,
+				clean: true,
 				will: options.will ? { topic: checkTopic(options.will.topic), payload: bytesOf(options.will.message), retain: !!options.will.retain } : undefined,
 			},
 			{
 				onConnect: () => {
 					if (this.#state !== "connecting") return;
 					this.#state = "ready";
-					this.onReady?.();
+					if (typeof this.onReady !== "function") throw new TypeError("mqtt: onReady is not a function");
+					this.onReady();
 				},
 				onMessage: (topic, payload) => {
 					if (this.#state !== "ready") return;
@@ -94,7 +97,7 @@ export default class Client {
 		);
 	}
 	#ready(op: string): BridgeMqttLink {
-		if (this.#state !== "ready" || !this.#link) throw new Error(`mqtt: ${op} when not connected`);
+		if (this.#state !== "ready" || !this.#link) throw new Error("connection closed");
 		return this.#link;
 	}
 	publish(topic: string, data: Payload, options?: { retain?: boolean; quality?: number }): void {
