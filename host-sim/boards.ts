@@ -3,10 +3,9 @@
  * board the firmware is built for, and the `device` provider each exposes.
  * Wiring follows the real boards, so a driver given the board's defaults
  * reaches the modelled part exactly as it would reach the soldered one:
- *   - "sim": a generic ESP32 DevKitC; the usual Arduino/Moddable pin
- *     choices (I2C SDA 21 / SCL 22, VSPI 18/19/23 CS 5, UART2 16/17);
- *   - "generic": the light-pole node on the same module, with pins set
- *     aside for the lamp dimmer and the counters (models come later);
+ *   - "generic": a generic ESP32 DevKitC / NodeMCU-32S with the usual pin
+ *     choices (I2C SDA 21 / SCL 22, VSPI 18/19/23, UART2 16/17) and pins set
+ *     aside for the light pole's lamp dimmer and counters (models come later);
  *   - "m5paper": M5Stack M5Paper, wiring as Moddable's target provider
  *     (build/devices/esp32/targets/m5paper/host/provider.js): I2C 21/22 with
  *     the SHT30 at 0x44, SPI on VSPI 14/13/12 to the IT8951 panel bridge.
@@ -71,18 +70,6 @@ function addSHT3x(board: SimBoard, scenario: BoardScenario, data: number, clock:
 type BoardBuilder = (board: SimBoard, scenario: BoardScenario) => ProviderDefaults;
 
 const CATALOG: Readonly<Record<string, BoardBuilder>> = Object.freeze({
-	sim(board, scenario) {
-		addSHT3x(board, scenario, 21, 22);
-		return {
-			I2C: { data: 21, clock: 22, port: 0 },
-			SPI: { clock: 18, in: 19, out: 23, port: 2 },
-			Serial: { port: 2, receive: 16, transmit: 17, baud: 9600 },
-			Digital: { pin: 0, mode: 1 /* InputPullUp: the BOOT button */ },
-			PWM: { pin: 2 },
-			PulseCount: { signal: 34 },
-			pin: { led: 2, button: 0, spiSelect: 5 },
-		};
-	},
 	generic(board, scenario) {
 		addSHT3x(board, scenario, 21, 22);
 		return {

@@ -5,19 +5,10 @@
  */
 import Instrumentation from "instrumentation";
 import Time from "time";
+import type { HealthPayload } from "../contract/payloads";
 
-export interface HealthSnapshot {
-	/** seconds since boot */
-	uptimeS: number;
-	/** XS slot heap in use (slots), undefined where the host can't say */
-	heapSlots?: number;
-	/** XS chunk heap in use (bytes) */
-	heapChunkBytes?: number;
-	/** free system memory (bytes) */
-	freeBytes?: number;
-	resetReason: string;
-	bootCount: number;
-}
+/** The health fields the runtime measures; the payload adds time, link and log counters. */
+export type HealthSnapshot = Omit<HealthPayload, "v" | "t" | "connects" | "logDropped">;
 
 function counter(name: Parameters<typeof Instrumentation.map>[0]): number | undefined {
 	const index = Instrumentation.map(name);

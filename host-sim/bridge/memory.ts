@@ -146,7 +146,7 @@ export function createMemoryBridge(options: MemoryBridgeOptions = {}): MemoryBri
 		instrumentation: { heapUsed: () => 0, networkBytesRead: 0, networkBytesWritten: 0 },
 		config: options.config ?? {},
 		resetReason: options.resetReason ?? "poweron",
-		boardSpec: { board: options.board ?? "sim", scenario: options.scenario },
+		boardSpec: { board: options.board ?? "generic", scenario: options.scenario },
 		resource: (name) => resources[name],
 		lines,
 		restarts: [],

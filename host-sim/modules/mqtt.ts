@@ -11,20 +11,11 @@
  *   - it never reconnects: the firmware's session layer owns that.
  * The network itself is the bridge's link (mqtt.js to a real broker on Node).
  */
+import type { ClientOptions } from "../../types/mqtt";
 import { bridge, type BridgeMqttLink } from "../bridge/types";
 
 type Payload = string | ArrayBuffer;
 
-export interface ClientOptions {
-	host: string;
-	port?: number;
-	id: string;
-	user?: string;
-	password?: string | ArrayBuffer;
-	/** keep-alive interval in ms; 0 or absent disables */
-	timeout?: number;
-	will?: { topic: string; message: Payload; retain?: boolean; quality?: number };
-}
 
 function utf8(s: string): Uint8Array {
 	const out: number[] = [];

@@ -73,13 +73,8 @@ export async function startMosquitto(port?: number): Promise<TestBroker> {
 			await exited;
 			await waitForPort(p, false);
 		},
-		async restart() {
-			await broker.stop();
-			await broker.start();
-		},
-		async close() {
-			await broker.stop();
-		},
+		restart: () => restart(broker),
+		close: () => broker.stop(),
 	};
 	await broker.start();
 	return broker;
@@ -99,16 +94,16 @@ export async function startAedes(port?: number): Promise<TestBroker> {
 			await inner?.close();
 			inner = undefined;
 		},
-		async restart() {
-			await broker.stop();
-			await broker.start();
-		},
-		async close() {
-			await broker.stop();
-		},
+		restart: () => restart(broker),
+		close: () => broker.stop(),
 	};
 	await broker.start();
 	return broker;
+}
+
+async function restart(broker: TestBroker): Promise<void> {
+	await broker.stop();
+	await broker.start();
 }
 
 /** Polls `condition` every 20 ms until true; throws with `what` after the deadline (a failure bound, not a timing assertion). */
