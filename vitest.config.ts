@@ -20,9 +20,6 @@ function moddableSpecifiers(): Plugin {
 
 export default defineConfig({
 	plugins: [moddableSpecifiers()],
-	// Vite treats "net" as a Node built-in before plugins see it. Node-side code
-	// in this repo always writes "node:net", so mapping bare "net" is safe.
-	resolve: { alias: [{ find: /^net$/, replacement: MODDABLE_SPECIFIERS.net }] },
 	test: {
 		include: ["tests/**/*.test.ts"],
 		testTimeout: 60_000,

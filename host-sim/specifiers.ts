@@ -16,7 +16,7 @@ export const MODDABLE_SPECIFIERS: Record<string, string> = {
 	instrumentation: here("instrumentation.ts"),
 	resource: here("resource.ts"),
 	mqtt: here("mqtt.ts"),
-	net: here("net.ts"),
+	mac: here("mac.ts"),
 	"mc/config": here("mc-config.ts"),
 	resetReason: here("reset-reason.ts"),
 	"embedded:provider/builtin": here("provider.ts"),

@@ -3,13 +3,12 @@
  * stable id from the station MAC ("cs-" + 12 hex digits), as ESPHome and
  * Tasmota do, so a freshly flashed board has a unique, topic-safe name.
  */
-import Net from "net";
+import mac from "mac";
 
 /** Returns the device id used in every topic. */
 export function deviceIdentity(configured: string): string {
 	if (configured) return configured;
-	const mac = Net.get("MAC") ?? "";
-	const hex = mac.replace(/[^0-9a-fA-F]/g, "").toLowerCase();
+	const hex = mac().replace(/[^0-9a-fA-F]/g, "").toLowerCase();
 	if (hex.length !== 12) return "cs-unknown";
 	return "cs-" + hex;
 }
