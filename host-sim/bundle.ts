@@ -29,8 +29,11 @@ export function moddableResolver(extra: Record<string, string> = {}): Plugin {
 }
 
 export interface BundleOptions {
-	/** entry file (absolute) */
-	entry: string;
+	/** entry file (absolute), or `contents` of a generated entry resolved from `resolveDir` */
+	entry?: string;
+	contents?: { source: string; resolveDir: string };
+	/** compile-time constants (esbuild `define`) */
+	define?: Record<string, string>;
 	/** extra specifier → file mappings (tests) */
 	extra?: Record<string, string>;
 	/** the global that receives the entry's exports @default "__curbsideEntry" */
@@ -41,11 +44,14 @@ export interface BundleOptions {
 /** Builds one IIFE script; throws with esbuild's messages on failure. */
 export async function bundleFirmware(options: BundleOptions): Promise<string> {
 	const result = await build({
-		entryPoints: [options.entry],
+		...(options.contents
+			? { stdin: { contents: options.contents.source, resolveDir: options.contents.resolveDir, sourcefile: "generated-entry.ts", loader: "ts" as const } }
+			: { entryPoints: [options.entry!] }),
+		define: options.define,
 		bundle: true,
 		write: false,
 		format: "iife",
-		globalName: options.globalName ?? "__curbsideEntry",
+		globalName: options.contents ? undefined : (options.globalName ?? "__curbsideEntry"),
 		platform: "neutral",
 		target: "es2022",
 		mainFields: ["module", "main"],

@@ -51,7 +51,7 @@ export class SimDevice {
 	readonly net: NodeNet;
 	readonly nvs: BridgeNvs;
 	readonly flash: BridgeFlash;
-	readonly counters: BridgeInstrumentation = { heapUsed: () => 0, networkBytesRead: 0, networkBytesWritten: 0 };
+	readonly counters: BridgeInstrumentation = { networkBytesRead: 0, networkBytesWritten: 0 };
 	runtime: DeviceRuntime | undefined;
 	bridge: Bridge | undefined;
 	boots = 0;
@@ -69,7 +69,7 @@ export class SimDevice {
 			this.flash = new FileFlash(dir, DEFAULT_PARTITIONS);
 		} else {
 			this.nvs = new MemoryNvs();
-			this.flash = new MemoryFlash(Object.fromEntries(Object.entries(DEFAULT_PARTITIONS).filter(([, v]) => v > 0)));
+			this.flash = new MemoryFlash(DEFAULT_PARTITIONS);
 		}
 	}
 

@@ -7,9 +7,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { ROLES } from "../firmware/contract/payloads";
 
 export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
-export const ROLES = ["stop-sign", "light-pole"] as const;
 
 function configOf(file: string): Record<string, unknown> {
 	const path = PROJECT_ROOT + file;

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { runDemo } from "./commands/demo";
 import { runOpsServe } from "./commands/ops-serve";
 import { runSim } from "./commands/sim-run";
-import { runBench } from "./commands/bench";
+import { runBenchmarks } from "./bench/run";
 import { parseDuration } from "./duration";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
@@ -88,9 +88,9 @@ program
 
 program
 	.command("bench")
-	.description("run benchmarks on real XS and the simulator; writes bench/results.json")
+	.description("run benchmarks on real XS; writes bench/results.json")
 	.addOption(new Option("--out <file>", "results file").default("bench/results.json"))
-	.action(runBench);
+	.action((options: { out: string }) => runBenchmarks(options.out));
 
 try {
 	await program.parseAsync(process.argv);

@@ -12,10 +12,12 @@ export type FieldSpec =
 	| { type: "bool"; live?: boolean }
 	| { type: "enum"; values: readonly string[]; live?: boolean };
 
+import { ROLES } from "../contract/payloads";
+
 /** `live: true` keys take effect without a reboot. Frozen so XS preload keeps it in flash. */
 export const CONFIG_SCHEMA = deepFreeze({
 	deviceId: { type: "string", maxLength: 32, pattern: /^[A-Za-z0-9_-]*$/, hint: "letters, digits, - and _ (empty = from MAC)" },
-	role: { type: "enum", values: ["stop-sign", "light-pole"] },
+	role: { type: "enum", values: ROLES },
 	board: { type: "string", maxLength: 32, pattern: /^[a-z0-9_/-]+$/, hint: "lower-case board name" },
 	mqttHost: { type: "string", maxLength: 253, pattern: /^[A-Za-z0-9.-]+$/, hint: "a host name or IPv4 address" },
 	mqttPort: { type: "int", min: 1, max: 65_535 },

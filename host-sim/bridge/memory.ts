@@ -128,22 +128,20 @@ export interface MemoryBridge extends Bridge {
 }
 
 /** Default partition layout of a simulated board (bytes), mirroring manifests' partition tables. */
-export const DEFAULT_PARTITIONS: Record<string, number> = { outbox: 64 * 1024, ota: 0, storage: 16 * 1024 };
+export const DEFAULT_PARTITIONS: Readonly<Record<string, number>> = Object.freeze({ outbox: 64 * 1024, storage: 16 * 1024 });
 
 /** Builds an in-memory bridge; storage objects passed in are reused (a reboot keeps them). */
 export function createMemoryBridge(options: MemoryBridgeOptions = {}): MemoryBridge {
 	const clock = options.clock ?? new VirtualClock();
 	const lines: string[] = [];
-	const layout: Record<string, number> = {};
-	for (const k in DEFAULT_PARTITIONS) if (DEFAULT_PARTITIONS[k] > 0) layout[k] = DEFAULT_PARTITIONS[k];
 	const resources = options.resources ?? {};
 	const b: MemoryBridge = {
 		deviceId: options.deviceId ?? "sim-0001",
 		clock,
 		nvs: options.nvs ?? new MemoryNvs(),
-		flash: options.flash ?? new MemoryFlash(layout),
+		flash: options.flash ?? new MemoryFlash(DEFAULT_PARTITIONS),
 		net: options.net ?? new OfflineNet(clock),
-		instrumentation: { heapUsed: () => 0, networkBytesRead: 0, networkBytesWritten: 0 },
+		instrumentation: { networkBytesRead: 0, networkBytesWritten: 0 },
 		config: options.config ?? {},
 		resetReason: options.resetReason ?? "poweron",
 		boardSpec: { board: options.board ?? "generic", scenario: options.scenario },

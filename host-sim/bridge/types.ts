@@ -87,8 +87,6 @@ export interface BridgeNet {
 
 /** Counters the sim reports through the `instrumentation` module. */
 export interface BridgeInstrumentation {
-	/** Bytes of JS heap in use by this device's realm (approximate on Node). */
-	heapUsed(): number;
 	networkBytesRead: number;
 	networkBytesWritten: number;
 }

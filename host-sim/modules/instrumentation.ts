@@ -1,8 +1,9 @@
 /*
  * Host-sim `instrumentation`: Moddable's Instrumentation.get/map/name with the
- * counter names of modules/base/instrumentation. On XS the "XS" counters are
- * the engine's own; on Node they are approximations from the bridge, so heap
- * figures for budgets come from the real-XS benchmarks, not from the sim.
+ * counter names of modules/base/instrumentation. The sim answers only what it
+ * really measures (network bytes on the device's socket); every other counter
+ * is undefined, as in a release build on the device, rather than a made-up
+ * number. Heap figures come from the real-XS benchmarks (npm run bench).
  */
 import { bridge } from "../bridge/types";
 
@@ -29,9 +30,6 @@ const NAMES = [
 	"XS Promises Settled",
 ] as const;
 
-/** Simulated ESP32 internal RAM available to the app (bytes), minus what the heap uses. */
-const SYSTEM_MEMORY_BYTES = 320 * 1024;
-
 function value(name: string): number | undefined {
 	const b = bridge();
 	switch (name) {
@@ -39,15 +37,8 @@ function value(name: string): number | undefined {
 			return b.instrumentation.networkBytesRead;
 		case "Network Bytes Written":
 			return b.instrumentation.networkBytesWritten;
-		case "XS Chunk Heap Used":
-			return b.instrumentation.heapUsed();
-		case "XS Slot Heap Used":
-			// XS slots are 16 bytes on 32-bit targets; report the heap in slot units.
-			return Math.round(b.instrumentation.heapUsed() / 16);
-		case "System Free Memory":
-			return Math.max(0, SYSTEM_MEMORY_BYTES - b.instrumentation.heapUsed());
 		default:
-			return 0;
+			return undefined;
 	}
 }
 

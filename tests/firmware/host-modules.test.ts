@@ -121,7 +121,12 @@ describe("instrumentation", () => {
 	it("maps names to 1-based indices", () => {
 		const i = Instrumentation.map("XS Slot Heap Used")!;
 		expect(Instrumentation.name(i)).toBe("XS Slot Heap Used");
-		expect(typeof Instrumentation.get(i)).toBe("number");
 		expect(Instrumentation.get(999)).toBeUndefined();
+	});
+	it("answers measured counters and leaves the rest undefined, never a made-up value", () => {
+		bridge.instrumentation.networkBytesWritten = 321;
+		expect(Instrumentation.get(Instrumentation.map("Network Bytes Written"))).toBe(321);
+		expect(Instrumentation.get(Instrumentation.map("XS Slot Heap Used"))).toBeUndefined();
+		expect(Instrumentation.get(Instrumentation.map("Timers"))).toBeUndefined();
 	});
 });

@@ -4,27 +4,15 @@
  * busy the machine is; each is compared with a baseline measured in the same
  * run (an empty machine, or a naive alternative).
  */
-import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
-import { moddableResolver } from "../../host-sim/bundle";
+import { bundleFirmware } from "../../host-sim/bundle";
 import { simConfig } from "../../host-sim/manifest-config";
 import { XsnapWorker, type XsMeters } from "../xs/xsnap-worker";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-async function bundle(config: Record<string, unknown>): Promise<string> {
-	const r = await build({
-		entryPoints: [ROOT + "bench/xs-entry.ts"],
-		bundle: true,
-		write: false,
-		format: "iife",
-		platform: "neutral",
-		target: "es2022",
-		logLevel: "silent",
-		define: { __CONFIG__: JSON.stringify(config) },
-		plugins: [moddableResolver()],
-	});
-	return r.outputFiles[0].text;
+function bundle(config: Record<string, unknown>): Promise<string> {
+	return bundleFirmware({ entry: ROOT + "bench/xs-entry.ts", define: { __CONFIG__: JSON.stringify(config) } });
 }
 
 async function meter(worker: XsnapWorker, code: string): Promise<XsMeters> {

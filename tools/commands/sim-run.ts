@@ -6,7 +6,7 @@ import { startBroker, type EmbeddedBroker } from "../../host-sim/broker";
 import { RealClock } from "../../host-sim/bridge/real-clock";
 import { VirtualClock } from "../../host-sim/bridge/virtual-clock";
 import { Fleet, parseBrokerUrl } from "../../host-sim/fleet";
-import { ROLES, parseConfigPairs, simConfig } from "../../host-sim/manifest-config";
+import { parseConfigPairs, simConfig } from "../../host-sim/manifest-config";
 import { formatDuration } from "../duration";
 import { deviceLine, runReal, runVirtual } from "./run-loop";
 
@@ -37,12 +37,11 @@ function readScenario(file: string): unknown {
 }
 
 export async function runSim(role: string, options: SimRunOptions): Promise<void> {
-	if (!(ROLES as readonly string[]).includes(role)) throw new Error(`unknown role "${role}" (expected ${ROLES.join(" or ")})`);
 	if (options.virtualTime && options.duration === undefined) throw new Error("--virtual-time needs --duration (a virtual clock runs as fast as it can)");
 	if (options.png && role !== "stop-sign") throw new Error("--png applies to the stop-sign role (the light pole has no panel)");
 	if (options.png) throw new Error("--png: the e-ink panel model is not in this build yet (issue #4)");
 	const overrides = parseConfigPairs(options.set);
-	simConfig(role, options.board, overrides); // fail fast on a bad role or board, before any broker starts
+	simConfig(role, options.board, overrides); // fail fast on a bad role or board, before any broker starts (before other option checks too)
 	const scenario = options.scenario ? readScenario(options.scenario) : undefined;
 
 	let broker: EmbeddedBroker | undefined;

@@ -3,16 +3,15 @@
  * XS harness, Moddable specifiers become the host-sim modules on an in-memory
  * bridge, and the script reports its results through issueCommand.
  */
-import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
-import { moddableResolver } from "../../host-sim/bundle";
+import { bundleFirmware } from "../../host-sim/bundle";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const HARNESS = ROOT + "tests/xs/harness.ts";
 
 /** Returns a script that runs `testFile` and calls issueCommand(JSON results, ASCII-escaped). */
-export async function bundleSuite(testFile: string): Promise<string> {
-	const contents = `
+export function bundleSuite(testFile: string): Promise<string> {
+	const source = `
 		import ${JSON.stringify(ROOT + "tests/xs/prelude.ts")};
 		import ${JSON.stringify(ROOT + "tests/support/default-bridge.ts")};
 		import ${JSON.stringify(testFile)};
@@ -24,17 +23,5 @@ export async function bundleSuite(testFile: string): Promise<string> {
 			issueCommand(bytes.buffer);
 		});
 	`;
-	const result = await build({
-		stdin: { contents, resolveDir: ROOT, sourcefile: "xs-suite-entry.ts", loader: "ts" },
-		bundle: true,
-		write: false,
-		format: "iife",
-		platform: "neutral",
-		target: "es2022",
-		mainFields: ["module", "main"],
-		conditions: ["import", "default"],
-		logLevel: "silent",
-		plugins: [moddableResolver({ vitest: HARNESS })],
-	});
-	return result.outputFiles[0].text;
+	return bundleFirmware({ contents: { source, resolveDir: ROOT }, extra: { vitest: HARNESS } });
 }
