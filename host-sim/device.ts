@@ -18,7 +18,15 @@ export interface DeviceRuntime {
 	state: "running" | "halted";
 	deviceId: string;
 	role?: string;
-	session?: { connected: boolean; stats: { connects: number; failures: number; published: number; publishedBytes: number; lastError?: string } };
+	session?: { connected: boolean; stats: { connects: number; failures: number; published: number; publishedBytes: number; throttled: number; lastError?: string } };
+	/** firmware/runtime/cloud-link.ts as the host sees it */
+	cloud?: {
+		ring?: { stats: { pending: number; pendingBytes: number; nextSeq: number; dropped: number; torn: number; appended: number; sectors: number; capacityBytes: number } };
+		uplink?: { stats: { batches: number; recordsSent: number; bytesSent: number; acks: number; ackTimeouts: number; lost: number } };
+		clock: { synced: boolean; epochAtTick0?: number };
+		commands: { stats: { handled: number; refused: number } };
+	};
+	app?: { stop(): void };
 	logger: { entries(): { t: number; level: string; tag: string; msg: string }[] };
 	shutdown(): void;
 }
@@ -62,7 +70,7 @@ export class SimDevice {
 	constructor(options: SimDeviceOptions) {
 		this.#options = options;
 		this.id = options.id;
-		this.net = new NodeNet(macFor(options.id), this.counters);
+		this.net = new NodeNet(macFor(options.id), this.counters, (options.clock as { speed?: number }).speed ?? 1);
 		if (options.stateDir) {
 			const dir = join(options.stateDir, options.id);
 			this.nvs = new FileNvs(dir);

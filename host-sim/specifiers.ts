@@ -17,6 +17,7 @@ export const MODDABLE_SPECIFIERS: Record<string, string> = {
 	resource: here("resource.ts"),
 	mqtt: here("mqtt.ts"),
 	mac: here("mac.ts"),
+	restart: here("restart.ts"),
 	"mc/config": here("mc-config.ts"),
 	resetReason: here("reset-reason.ts"),
 	"embedded:provider/builtin": here("provider.ts"),

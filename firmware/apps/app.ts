@@ -8,6 +8,7 @@ import type { Config } from "../runtime/config";
 import type { Logger, TaggedLog } from "../runtime/logger";
 import type { Scheduler } from "../runtime/scheduler";
 import type { MqttSession } from "../net/session";
+import type { Commands } from "../runtime/commands";
 
 export interface AppContext {
 	deviceId: string;
@@ -16,6 +17,10 @@ export interface AppContext {
 	log: TaggedLog;
 	scheduler: Scheduler;
 	session: MqttSession;
+	/** Persists a telemetry or event record in the outbox (sent in batches, kept until acked). @returns its seq, or undefined when it could not be kept (already logged) */
+	record(kind: string, data: Record<string, unknown>): number | undefined;
+	/** Where an app registers its own commands. */
+	commands: Commands;
 }
 
 export interface App {

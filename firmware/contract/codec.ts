@@ -6,18 +6,53 @@
  */
 import { decode, encode } from "../net/cbor/index";
 import { ProtocolError, describeError } from "../runtime/errors";
+import {
+	validateCommand,
+	validateCommandResult,
+	validateDesiredConfig,
+	validateLog,
+	validateReportedConfig,
+	type CommandPayload,
+	type CommandResult,
+	type DesiredConfig,
+	type LogPayload,
+	type ReportedConfig,
+} from "./control-payloads";
 import { validateHealth, validateStatus, type HealthPayload, type StatusPayload } from "./payloads";
+import { validateAck, validateTime, validateUp, type AckPayload, type TimePayload, type UpPayload } from "./sync-payloads";
 
+/** Payload type of each device channel (OTA channels are reserved: issue #6), plus the time beacon. */
 export interface PayloadTypes {
 	status: StatusPayload;
 	health: HealthPayload;
+	up: UpPayload;
+	ack: AckPayload;
+	cmd: CommandPayload;
+	"cmd/res": CommandResult;
+	"cfg/desired": DesiredConfig;
+	"cfg/reported": ReportedConfig;
+	log: LogPayload;
+	time: TimePayload;
 }
 export type PayloadKind = keyof PayloadTypes;
 
 const VALIDATORS: { [K in PayloadKind]: (v: unknown) => PayloadTypes[K] } = {
 	status: validateStatus,
 	health: validateHealth,
+	up: validateUp,
+	ack: validateAck,
+	cmd: validateCommand,
+	"cmd/res": validateCommandResult,
+	"cfg/desired": validateDesiredConfig,
+	"cfg/reported": validateReportedConfig,
+	log: validateLog,
+	time: validateTime,
 };
+
+/** Whether `kind` names a payload of this contract (e.g. a parsed topic's channel). */
+export function isPayloadKind(kind: string): kind is PayloadKind {
+	return Object.prototype.hasOwnProperty.call(VALIDATORS, kind);
+}
 
 function compact(value: Record<string, unknown>): Record<string, unknown> {
 	const out: Record<string, unknown> = {};

@@ -38,6 +38,10 @@ export interface HealthPayload {
 	connects: number;
 	/** log ring entries lost to overflow since the last upload */
 	logDropped: number;
+	/** outbox records waiting for a cloud ack */
+	outboxPending?: number;
+	/** outbox records dropped since boot because the ring was full */
+	outboxLost?: number;
 }
 
 function version(fields: Record<string, unknown>, path: string): number {
@@ -63,7 +67,7 @@ export function validateStatus(value: unknown): StatusPayload {
 /** @throws ProtocolError */
 export function validateHealth(value: unknown): HealthPayload {
 	const f = record(value, "health");
-	onlyKeys(f, "health", ["v", "t", "uptimeS", "heapSlots", "heapChunkBytes", "freeBytes", "resetReason", "bootCount", "connects", "logDropped"]);
+	onlyKeys(f, "health", ["v", "t", "uptimeS", "heapSlots", "heapChunkBytes", "freeBytes", "resetReason", "bootCount", "connects", "logDropped", "outboxPending", "outboxLost"]);
 	return {
 		v: version(f, "health"),
 		t: integer(f.t, "health.t", 0),
@@ -75,5 +79,7 @@ export function validateHealth(value: unknown): HealthPayload {
 		bootCount: integer(f.bootCount, "health.bootCount", 0),
 		connects: integer(f.connects, "health.connects", 0),
 		logDropped: integer(f.logDropped, "health.logDropped", 0),
+		outboxPending: optional(f.outboxPending, (x) => integer(x, "health.outboxPending", 0)),
+		outboxLost: optional(f.outboxLost, (x) => integer(x, "health.outboxLost", 0)),
 	};
 }

@@ -5,6 +5,9 @@
  *     on each attempt so a silent broker can't hang the device;
  *   - the LWT (retained "offline" status) and the retained birth message;
  *   - resubscribing after every reconnect;
+ *   - an outgoing byte-rate limit (token bucket): bulk traffic (outbox
+ *     batches, logs, health) waits for tokens, control traffic (status,
+ *     command results, reported config) always goes and delays bulk instead;
  *   - reporting up/down to the app and the outbox.
  * Delivery guarantees live above (the outbox's end-to-end acks), not here.
  */
@@ -13,6 +16,8 @@ import Timer from "timer";
 import { describeError } from "../runtime/errors";
 import type { TaggedLog } from "../runtime/logger";
 import { Backoff } from "./backoff";
+import { TokenBucket } from "./token-bucket";
+import Time from "time";
 
 export interface SessionOptions {
 	host: string;
@@ -35,6 +40,14 @@ export interface SessionOptions {
 	birth: () => { topic: string; payload: Uint8Array };
 	log: TaggedLog;
 	random?: () => number;
+	/** outgoing rate limit; omitted = unlimited */
+	rate?: { bytesPerS: number; burstBytes: number };
+}
+
+export interface PublishOptions {
+	retain?: boolean;
+	/** bulk traffic is refused (false) while the rate limit has no tokens for it */
+	bulk?: boolean;
 }
 
 export interface SessionStats {
@@ -43,6 +56,13 @@ export interface SessionStats {
 	lastError?: string;
 	published: number;
 	publishedBytes: number;
+	/** bulk publishes refused by the rate limit (the caller retries) */
+	throttled: number;
+}
+
+/** Rough MQTT PUBLISH size for a payload+topic length: fixed header, length bytes, topic length field (MQTT 3.1.1 §3.3). */
+function wireBytes(n: number): number {
+	return n + 6;
 }
 
 /** Moddable's mqtt takes an ArrayBuffer, not a view: hand it one of exactly the payload's bytes. */
@@ -60,7 +80,8 @@ export class MqttSession {
 	#subscriptions = new Set<string>();
 	#running = false;
 	#ready = false;
-	readonly stats: SessionStats = { connects: 0, failures: 0, published: 0, publishedBytes: 0 };
+	#bucket: TokenBucket | undefined;
+	readonly stats: SessionStats = { connects: 0, failures: 0, published: 0, publishedBytes: 0, throttled: 0 };
 	/** A message arrived on a subscribed topic. */
 	onMessage?: (topic: string, payload: Uint8Array) => void;
 	/** The session is up (after birth and subscriptions). */
@@ -71,6 +92,7 @@ export class MqttSession {
 	constructor(options: SessionOptions) {
 		this.#options = options;
 		this.#backoff = new Backoff(options.backoffMinMs, options.backoffMaxMs, options.random);
+		if (options.rate) this.#bucket = new TokenBucket(options.rate.bytesPerS, options.rate.burstBytes, Time.ticks);
 	}
 
 	get connected(): boolean {
@@ -90,7 +112,7 @@ export class MqttSession {
 	 * discard the will (MQTT 3.1.1 §3.1.2.5). Idempotent; no callback fires after it.
 	 */
 	stop(): void {
-		if (this.#ready) this.publish(this.#options.will.topic, this.#options.will.payload, true);
+		if (this.#ready) this.publish(this.#options.will.topic, this.#options.will.payload, { retain: true });
 		this.#running = false;
 		Timer.clear(this.#retry);
 		Timer.clear(this.#deadline);
@@ -110,14 +132,27 @@ export class MqttSession {
 		if (this.#ready) this.#client!.unsubscribe(topic);
 	}
 
+	/** ms until a bulk publish of `bytes` payload bytes would pass the rate limit (0 = now). */
+	bulkWaitMs(bytes: number): number {
+		return this.#bucket ? this.#bucket.waitMs(wireBytes(bytes), Time.ticks) : 0;
+	}
+
 	/**
 	 * Publishes at QoS 0 if the link is up.
-	 * @returns false when offline or when the transport refused (the caller keeps the data)
+	 * @returns false when offline, throttled (bulk only) or refused by the transport (the caller keeps the data)
 	 */
-	publish(topic: string, payload: Uint8Array, retain = false): boolean {
+	publish(topic: string, payload: Uint8Array, options: PublishOptions = {}): boolean {
 		if (!this.#ready) return false;
+		const cost = wireBytes(payload.byteLength + topic.length);
+		if (this.#bucket) {
+			if (!options.bulk) this.#bucket.force(cost, Time.ticks);
+			else if (!this.#bucket.take(cost, Time.ticks)) {
+				this.stats.throttled++;
+				return false;
+			}
+		}
 		try {
-			this.#client!.publish(topic, exactBuffer(payload), { retain });
+			this.#client!.publish(topic, exactBuffer(payload), { retain: !!options.retain });
 		} catch (e) {
 			this.#options.log.warn(`publish to ${topic} failed: ${describeError(e)}`);
 			this.#lost(`publish failed: ${describeError(e)}`);
@@ -177,7 +212,7 @@ export class MqttSession {
 		this.stats.connects++;
 		o.log.info(`connected to ${o.host}:${o.port}`);
 		const birth = o.birth();
-		this.publish(birth.topic, birth.payload, true);
+		this.publish(birth.topic, birth.payload, { retain: true });
 		for (const topic of this.#subscriptions) if (this.#ready) this.#client!.subscribe(topic);
 		if (this.#ready) this.onUp?.();
 	}

@@ -5,7 +5,9 @@
  *   2. boot counter (before anything that could crash: boot loops show up);
  *   3. reset reason;
  *   4. config: manifest defaults + NVS overrides, validated;
- *   5. identity; 6. role app; 7. MQTT session (birth, LWT); 8. health task.
+ *   5. identity; 6. MQTT session (birth, LWT, rate limit); 7. cloud link
+ *   (outbox and uplink, time sync, commands, remote config and logs);
+ *   8. role app; 9. health task.
  * A build whose config does not validate halts with one clear line instead of
  * running on guessed values.
  */
@@ -16,6 +18,8 @@ import { encodePayload } from "../contract/codec";
 import type { Role } from "../contract/payloads";
 import { deviceTopic } from "../contract/topics";
 import { MqttSession } from "../net/session";
+import restart from "restart";
+import { CloudLink } from "./cloud-link";
 import { FIRMWARE_VERSION } from "../version";
 import { countBoot } from "./boot-count";
 import { Config } from "./config";
@@ -34,6 +38,7 @@ export interface Runtime {
 	readonly logger: Logger;
 	readonly config?: Config;
 	readonly session?: MqttSession;
+	readonly cloud?: CloudLink;
 	readonly scheduler?: Scheduler;
 	readonly app?: App;
 	/** Stops every task and closes the link (sim shutdown, tests). Idempotent. */
@@ -90,23 +95,59 @@ export function boot(sink: (line: string) => void = (line) => trace(line + "\n")
 		will: { topic: statusTopic, payload: status("offline", false) },
 		birth: () => ({ topic: statusTopic, payload: status("online", true) }),
 		log: logger.tagged("mqtt"),
+		rate: { bytesPerS: config.get("txBytesPerS"), burstBytes: Math.max(4 * 1024, config.get("txBytesPerS") * 4) },
 	});
 	log.info(`device ${deviceId}, role ${role}, board ${config.get("board")}`);
 
-	const app = ROLE_APPS[role]({ deviceId, config, logger, log: logger.tagged(role), scheduler, session });
-	session.onMessage = (topic, payload) => app.onMessage?.(topic, payload);
+	const cloud = new CloudLink({ deviceId, bootCount, config, logger, session });
+	cloud.commands.register("reboot", (args) => {
+		const delayMs = args.delayMs === undefined ? 1_000 : args.delayMs;
+		if (typeof delayMs !== "number" || !Number.isInteger(delayMs) || delayMs < 0 || delayMs > 60_000) throw new RangeError("reboot: delayMs must be an integer 0..60000");
+		// Later, so the result and the offline status get out first.
+		scheduler.after("reboot", delayMs, () => {
+			session.stop();
+			restart("reboot command");
+		});
+		return { inMs: delayMs };
+	});
+	const app = ROLE_APPS[role]({
+		deviceId,
+		config,
+		logger,
+		log: logger.tagged(role),
+		scheduler,
+		session,
+		commands: cloud.commands,
+		record: (kind, data) => cloud.record(kind, data),
+	});
+	session.onMessage = (topic, payload) => {
+		if (!cloud.route(topic, payload)) app.onMessage?.(topic, payload);
+	};
 
 	const publishHealth = () => {
 		const h = healthSnapshot(reason, bootCount);
-		const payload = encodePayload("health", { v: 1, t: Date.now(), ...h, connects: session.stats.connects, logDropped: logger.dropped });
-		if (session.publish(deviceTopic(deviceId, "health"), payload)) log.debug(`health sent (${payload.byteLength} bytes)`);
+		const ring = cloud.ring?.stats;
+		const payload = encodePayload("health", {
+			v: 1,
+			t: cloud.clock.now() ?? Date.now(),
+			...h,
+			connects: session.stats.connects,
+			logDropped: logger.dropped,
+			outboxPending: ring?.pending,
+			outboxLost: cloud.uplink?.stats.lost,
+		});
+		if (session.publish(deviceTopic(deviceId, "health"), payload, { bulk: true })) log.debug(`health sent (${payload.byteLength} bytes)`);
 	};
 	const scheduleHealth = () => scheduler.every("health", config.get("healthMs"), publishHealth);
 	config.onChange((keys) => {
 		if (keys.includes("logLevel")) logger.level = config.get("logLevel");
 		if (keys.includes("healthMs")) scheduleHealth();
 	});
-	session.onUp = publishHealth;
+	session.onUp = () => {
+		cloud.onUp();
+		publishHealth();
+	};
+	session.onDown = () => cloud.onDown();
 
 	try {
 		app.start();
@@ -124,6 +165,7 @@ export function boot(sink: (line: string) => void = (line) => trace(line + "\n")
 		logger,
 		config,
 		session,
+		cloud,
 		scheduler,
 		app,
 		shutdown() {
@@ -133,6 +175,7 @@ export function boot(sink: (line: string) => void = (line) => trace(line + "\n")
 			try {
 				app.stop();
 			} finally {
+				cloud.stop();
 				session.stop();
 			}
 		},

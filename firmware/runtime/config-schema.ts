@@ -6,19 +6,25 @@
  * (NVS_KEY_NAME_MAX_SIZE - 1).
  */
 
+/** `live`: applies without a reboot. `remote: false`: refused in a remote desired config (it names the device). */
+interface FieldFlags {
+	live?: boolean;
+	remote?: boolean;
+}
+
 export type FieldSpec =
-	| { type: "string"; maxLength: number; pattern?: RegExp; hint?: string; live?: boolean }
-	| { type: "int"; min: number; max: number; live?: boolean }
-	| { type: "bool"; live?: boolean }
-	| { type: "enum"; values: readonly string[]; live?: boolean };
+	| ({ type: "string"; maxLength: number; pattern?: RegExp; hint?: string } & FieldFlags)
+	| ({ type: "int"; min: number; max: number } & FieldFlags)
+	| ({ type: "bool" } & FieldFlags)
+	| ({ type: "enum"; values: readonly string[] } & FieldFlags);
 
 import { ROLES } from "../contract/payloads";
 
 /** `live: true` keys take effect without a reboot. Frozen so XS preload keeps it in flash. */
 export const CONFIG_SCHEMA = deepFreeze({
-	deviceId: { type: "string", maxLength: 32, pattern: /^[A-Za-z0-9_-]*$/, hint: "letters, digits, - and _ (empty = from MAC)" },
-	role: { type: "enum", values: ROLES },
-	board: { type: "string", maxLength: 32, pattern: /^[a-z0-9_/-]+$/, hint: "lower-case board name" },
+	deviceId: { type: "string", maxLength: 32, pattern: /^[A-Za-z0-9_-]*$/, hint: "letters, digits, - and _ (empty = from MAC)", remote: false },
+	role: { type: "enum", values: ROLES, remote: false },
+	board: { type: "string", maxLength: 32, pattern: /^[a-z0-9_/-]+$/, hint: "lower-case board name", remote: false },
 	mqttHost: { type: "string", maxLength: 253, pattern: /^[A-Za-z0-9.-]+$/, hint: "a host name or IPv4 address" },
 	mqttPort: { type: "int", min: 1, max: 65_535 },
 	mqttUser: { type: "string", maxLength: 64 },
@@ -30,6 +36,12 @@ export const CONFIG_SCHEMA = deepFreeze({
 	logLevel: { type: "enum", values: ["error", "warn", "info", "debug"], live: true },
 	stopId: { type: "string", maxLength: 64, pattern: /^[A-Za-z0-9_.:-]*$/, hint: "a GTFS stop_id (stop-sign role)" },
 	sampleMs: { type: "int", min: 1_000, max: 3_600_000, live: true },
+	// Uplink (firmware/net/uplink.ts): batching, acks, rate limit.
+	upDelayMs: { type: "int", min: 0, max: 3_600_000, live: true },
+	upMaxRecords: { type: "int", min: 1, max: 200, live: true },
+	ackTimeoutMs: { type: "int", min: 1_000, max: 600_000, live: true },
+	txBytesPerS: { type: "int", min: 256, max: 1_000_000 },
+	logRateMs: { type: "int", min: 1_000, max: 86_400_000, live: true },
 } as const satisfies Record<string, FieldSpec>);
 
 function deepFreeze<T extends object>(o: T): T {

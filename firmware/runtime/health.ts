@@ -8,7 +8,7 @@ import Time from "time";
 import type { HealthPayload } from "../contract/payloads";
 
 /** The health fields the runtime measures; the payload adds time, link and log counters. */
-export type HealthSnapshot = Omit<HealthPayload, "v" | "t" | "connects" | "logDropped">;
+export type HealthSnapshot = Omit<HealthPayload, "v" | "t" | "connects" | "logDropped" | "outboxPending" | "outboxLost">;
 
 function counter(name: Parameters<typeof Instrumentation.map>[0]): number | undefined {
 	const index = Instrumentation.map(name);

@@ -44,6 +44,8 @@ export class MemoryPartition implements BridgePartition {
 	readonly eraseCounts: number[];
 	/** Bytes that may still be programmed before the power is cut; undefined = never. */
 	cutAfterBytes: number | undefined;
+	/** Called when an injected cut hits (the host powers the device off). */
+	onPowerCut?: () => void;
 
 	constructor(byteLength: number, blockSize = 4096) {
 		if (byteLength % blockSize) throw new RangeError("partition size must be a multiple of the sector size");
@@ -62,6 +64,7 @@ export class MemoryPartition implements BridgePartition {
 			// Power fails mid-program: the leading bytes land, the rest keep their old contents.
 			this.bytes.set(bytes.subarray(0, this.cutAfterBytes), offset);
 			this.cutAfterBytes = 0;
+			this.onPowerCut?.();
 			throw new PowerCut(`power cut at byte ${offset + bytes.byteLength}`);
 		}
 		if (this.cutAfterBytes !== undefined) this.cutAfterBytes -= bytes.byteLength;

@@ -16,10 +16,13 @@ export class NodeNet implements BridgeNet {
 	#counters: BridgeInstrumentation;
 	/** Optional host:port rewrite (e.g. through a fault proxy in tests). */
 	route?: (host: string, port: number) => { host: string; port: number };
+	/** Device ms per real ms (a sped-up clock): MQTT keepalive is real-time on the socket, so it is scaled. */
+	#speed: number;
 
-	constructor(mac: string, counters: BridgeInstrumentation) {
+	constructor(mac: string, counters: BridgeInstrumentation, speed = 1) {
 		this.mac = mac;
 		this.#counters = counters;
+		this.#speed = speed;
 	}
 	up(): boolean {
 		return this.#up;
@@ -69,7 +72,8 @@ export class NodeNet implements BridgeNet {
 				clientId: options.id,
 				username: options.user,
 				password: options.password,
-				keepalive: Math.round(options.keepaliveMs / 1000),
+				// mqtt.js counts whole seconds; 0 would disable keepalive, so at least 1.
+				keepalive: options.keepaliveMs > 0 ? Math.max(1, Math.round(options.keepaliveMs / this.#speed / 1000)) : 0,
 				clean: options.clean,
 				protocolVersion: 4,
 				reconnectPeriod: 0,

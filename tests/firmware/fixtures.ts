@@ -18,4 +18,9 @@ export const DEFAULTS = {
 	logLevel: "info",
 	stopId: "",
 	sampleMs: 10_000,
+	upDelayMs: 10_000,
+	upMaxRecords: 50,
+	ackTimeoutMs: 20_000,
+	txBytesPerS: 4096,
+	logRateMs: 60_000,
 } as const;

@@ -1,7 +1,11 @@
 /*
- * Light-pole application (first cut; counters, lamp control and FIWARE
- * telemetry arrive with the light-pole work). It samples the board's SHT3x on
- * `sampleMs` and logs the reading. A sensor that fails is marked failed and
+ * Light-pole application (first cut; counters, lamp control and the other
+ * FIWARE models arrive with the light-pole work). It samples the board's
+ * SHT3x on `sampleMs` and records each reading in the outbox as a FIWARE
+ * WeatherObserved (temperature in °C, relativeHumidity as a 0..1 ratio).
+ * Values are rounded to single precision: far finer than the sensor's
+ * resolution (datasheet Table 1/2), and CBOR then needs 5 bytes, not 9
+ * (RFC 8949 §4.2.2 shortest float). A sensor that fails is marked failed and
  * re-opened with backoff; the pole keeps running (ARCHITECTURE §2).
  */
 import device from "embedded:provider/builtin";
@@ -11,7 +15,7 @@ import { describeError } from "../../runtime/errors";
 import type { App, AppContext } from "../app";
 
 export function createLightPole(context: AppContext): App {
-	const { config, log, scheduler } = context;
+	const { config, log, scheduler, record } = context;
 	let sensor: SHT3x | undefined;
 	const retry = new Backoff(5_000, 300_000);
 
@@ -33,7 +37,9 @@ export function createLightPole(context: AppContext): App {
 		if (!sensor) return;
 		try {
 			const r = sensor.sample();
-			if (r) log.info(`temperature ${r.temperature.toFixed(2)} °C, humidity ${r.humidity.toFixed(1)} %RH`);
+			if (!r) return;
+			log.debug(`temperature ${r.temperature.toFixed(2)} °C, humidity ${r.humidity.toFixed(1)} %RH`);
+			record("WeatherObserved", { temperature: Math.fround(r.temperature), relativeHumidity: Math.fround(r.humidity / 100) });
 		} catch (e) {
 			log.error(`SHT3x failed: ${describeError(e)}`);
 			sensor.close();

@@ -306,3 +306,16 @@ export function encode(value: CborValue, options?: EncodeOptions): Uint8Array {
 	}
 	return w.buf.slice(0, w.pos);
 }
+
+/**
+ * The head of a data item alone (RFC 8949 §3: major type and argument, in
+ * preferred serialization), for callers that splice pre-encoded items into
+ * a container instead of decoding and re-encoding them (the outbox batches).
+ */
+export function encodeHead(major: number, argument: number): Uint8Array {
+	if (!Number.isInteger(major) || major < 0 || major > 7) throw new CborError(`invalid major type ${major}`, 0);
+	if (!Number.isSafeInteger(argument) || argument < 0) throw new CborError(`invalid head argument ${argument}`, 0);
+	const w = new Writer(9);
+	w.head(major, argument);
+	return w.buf.slice(0, w.pos);
+}

@@ -1,0 +1,163 @@
+/*
+ * The cloud end of the outbox (ARCHITECTURE §4): takes every device's up
+ * batches, stores each record once per (device, seq), and only then acks the
+ * batch's seqs to the device. The ack covers duplicates too — a device that
+ * resends after a lost ack must be told to let go. Every ack carries the
+ * cloud's clock, which the device uses to set its own (firmware/net/clock-sync.ts).
+ *
+ * Up batches come through a shared subscription, so several ops processes
+ * can split a city's fleet (MQTT 5 §4.8.2 "$share"; Mosquitto 2, EMQX,
+ * VerneMQ, HiveMQ and aedes). A record's time is resolved here when the
+ * device sent it as [boot, ticks] and the batch says when that boot started.
+ */
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import mqtt, { type MqttClient } from "mqtt";
+import { decodePayload, encodePayload } from "../../firmware/contract/codec";
+import { seqRanges, type UpPayload, type UpRecord } from "../../firmware/contract/sync-payloads";
+import { allDevicesFilter, deviceTopic, parseTopic } from "../../firmware/contract/topics";
+import { describeError } from "../../firmware/runtime/errors";
+
+export interface StoredRecord {
+	device: string;
+	seq: number;
+	/** epoch ms, or undefined when the device had no real time for it */
+	t?: number;
+	/** what the device sent as time when it was not synced: [boot, ms since boot] */
+	deviceTime?: [number, number];
+	kind: string;
+	data: Record<string, unknown>;
+	/** ops wall clock when stored */
+	receivedAt: number;
+}
+
+export interface DeviceLedger {
+	/** stored seqs */
+	seqs: Set<number>;
+	/** records the device reported as lost to a full outbox (from its "outbox.loss" records) */
+	reportedLost: number;
+	batches: number;
+	duplicates: number;
+}
+
+export interface AckerStats {
+	batches: number;
+	records: number;
+	duplicates: number;
+	rejected: number;
+	acksSent: number;
+}
+
+export interface AckerOptions {
+	/** JSON-lines file every new record is appended to before it is acked */
+	file?: string;
+	shareGroup?: string;
+	clientId?: string;
+	/** delay acks (tests: simulate a slow cloud), ms */
+	ackDelayMs?: number;
+}
+
+export class Acker {
+	readonly ledgers = new Map<string, DeviceLedger>();
+	readonly records: StoredRecord[] = [];
+	readonly stats: AckerStats = { batches: 0, records: 0, duplicates: 0, rejected: 0, acksSent: 0 };
+	onRecord?: (record: StoredRecord) => void;
+	onReject?: (topic: string, reason: string) => void;
+	/** When false the acker stores but does not ack (tests: a cloud outage behind a healthy broker). */
+	acking = true;
+	#client: MqttClient | undefined;
+	#options: AckerOptions;
+
+	constructor(options: AckerOptions = {}) {
+		this.#options = options;
+		if (options.file) mkdirSync(dirname(options.file), { recursive: true });
+	}
+
+	async connect(url: string): Promise<void> {
+		const client = (this.#client = mqtt.connect(url, { clientId: this.#options.clientId ?? `curbside-acker-${process.pid}`, reconnectPeriod: 500, protocolVersion: 4 }));
+		client.on("message", (topic, payload) => this.handle(topic, payload));
+		client.on("connect", () => void client.subscribe(allDevicesFilter("up", this.#options.shareGroup), { qos: 0 }));
+		await new Promise<void>((resolve, reject) => {
+			const fail = (e: Error) => reject(new Error(`acker: cannot reach broker ${url}: ${e.message}`));
+			client.once("error", fail);
+			client.once("connect", () => {
+				client.off("error", fail);
+				resolve();
+			});
+		});
+		await client.subscribeAsync(allDevicesFilter("up", this.#options.shareGroup), { qos: 0 });
+	}
+
+	ledger(device: string): DeviceLedger {
+		let l = this.ledgers.get(device);
+		if (!l) this.ledgers.set(device, (l = { seqs: new Set(), reportedLost: 0, batches: 0, duplicates: 0 }));
+		return l;
+	}
+
+	/** Stores one up batch and acks it. Malformed batches are counted and reported, never acked. */
+	handle(topic: string, payload: Uint8Array): void {
+		const parsed = parseTopic(topic);
+		if (parsed?.kind !== "device" || parsed.channel !== "up") return;
+		let batch: UpPayload;
+		try {
+			batch = decodePayload("up", payload);
+		} catch (e) {
+			this.stats.rejected++;
+			this.onReject?.(topic, describeError(e));
+			return;
+		}
+		const device = parsed.deviceId;
+		const ledger = this.ledger(device);
+		this.stats.batches++;
+		ledger.batches++;
+		const fresh: StoredRecord[] = [];
+		for (const r of batch.r) {
+			if (ledger.seqs.has(r[0])) {
+				this.stats.duplicates++;
+				ledger.duplicates++;
+				continue;
+			}
+			const stored = toStored(device, r, batch);
+			ledger.seqs.add(stored.seq);
+			if (stored.kind === "outbox.loss" && typeof stored.data.count === "number") ledger.reportedLost += stored.data.count;
+			fresh.push(stored);
+		}
+		// Durable before acked: once the device hears the ack, the record leaves its flash.
+		if (fresh.length && this.#options.file) appendFileSync(this.#options.file, fresh.map((r) => JSON.stringify(r)).join("\n") + "\n");
+		for (const r of fresh) {
+			this.records.push(r);
+			this.stats.records++;
+			this.onRecord?.(r);
+		}
+		if (!this.acking) return;
+		const ack = encodePayload("ack", { v: 1, id: batch.id, tx: batch.tx, now: Date.now(), acked: seqRanges(batch.r.map((r) => r[0])) });
+		const send = () => {
+			this.#client?.publish(deviceTopic(device, "ack"), Buffer.from(ack), { qos: 0 });
+			this.stats.acksSent++;
+		};
+		if (this.#options.ackDelayMs) setTimeout(send, this.#options.ackDelayMs);
+		else send();
+	}
+
+	async close(): Promise<void> {
+		await this.#client?.endAsync(true);
+	}
+}
+
+function toStored(device: string, r: UpRecord, batch: UpPayload): StoredRecord {
+	const [seq, t, kind, data] = r;
+	const out: StoredRecord = { device, seq, kind, data, receivedAt: Date.now() };
+	if (typeof t === "number") out.t = t;
+	else {
+		out.deviceTime = t;
+		if (t[0] === batch.boot && batch.t0 !== undefined) out.t = batch.t0 + t[1];
+	}
+	return out;
+}
+
+/** Gaps in a device's stored seqs between `from` and `to` (inclusive): what was lost. */
+export function missingSeqs(ledger: DeviceLedger, from: number, to: number): number[] {
+	const out: number[] = [];
+	for (let s = from; s <= to; s++) if (!ledger.seqs.has(s)) out.push(s);
+	return out;
+}
