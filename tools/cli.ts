@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { runDemo } from "./commands/demo";
 import { runOpsServe } from "./commands/ops-serve";
+import { runOpsCommand, runOpsConfig, runOpsLogs } from "./commands/ops-control";
 import { runSim } from "./commands/sim-run";
 import { runBenchmarks } from "./bench/run";
 import { parseDuration } from "./duration";
@@ -66,11 +67,37 @@ program
 const ops = program.command("ops").description("cloud-side services");
 ops
 	.command("serve")
-	.description("fleet registry: follow device status and health through a broker")
+	.description("fleet registry, outbox acker and time beacon")
 	.requiredOption("--broker <url>", "MQTT broker, mqtt://host:port")
-	.option("--share-group <name>", "MQTT shared-subscription group for scale-out", "curbside-ops")
+	.option("--share-group <name>", "MQTT shared-subscription group, to split the fleet across several ops processes (Mosquitto 2, EMQX, VerneMQ, HiveMQ; not the embedded aedes)")
+	.option("--records <file>", "append every stored record to this JSON-lines file")
 	.option("--duration <time>", "stop after this long (default: until Ctrl-C)", duration)
 	.action(runOpsServe);
+ops
+	.command("cmd")
+	.description("send a command to a device and print its result")
+	.argument("<device>", "device id")
+	.argument("<name>", "command: ping | logs | outbox | reboot, or one the role app registers")
+	.requiredOption("--broker <url>", "MQTT broker, mqtt://host:port")
+	.option("--args <json>", "command arguments as a JSON object")
+	.option("--ttl <time>", "how long the command stays valid", duration, 60_000)
+	.option("--wait <time>", "how long to wait for the result", duration, 15_000)
+	.action(runOpsCommand);
+ops
+	.command("config")
+	.description("set desired config (retained) and print the device's report")
+	.argument("<device>", "device id")
+	.argument("<key=value...>", "config values, e.g. healthMs=30000 logLevel=debug")
+	.requiredOption("--broker <url>", "MQTT broker, mqtt://host:port")
+	.option("--wait <time>", "how long to wait for the report", duration, 15_000)
+	.action(runOpsConfig);
+ops
+	.command("logs")
+	.description("fetch a device's recent log lines")
+	.argument("<device>", "device id")
+	.requiredOption("--broker <url>", "MQTT broker, mqtt://host:port")
+	.option("--wait <time>", "how long to wait for the upload", duration, 15_000)
+	.action(runOpsLogs);
 
 const ota = program.command("ota").description("signed over-the-air images (issue #6)");
 ota.command("keygen").description("create an ECDSA P-256 signing key pair (PEM)").option("--out <dir>", "where to write the keys", ".").action(notYet("ota keygen", 6));

@@ -102,7 +102,9 @@ function scalars(value: unknown, path: string, maxKeys: number): Record<string, 
 		if (typeof v === "string") text(v, `${path}.${key}`, 253);
 		else if (typeof v === "number") integer(v, `${path}.${key}`);
 		else if (typeof v !== "boolean") throw new ProtocolError(`${path}.${key}: expected text, an integer or a boolean`);
-		out[key] = v;
+		// Not `out[key] = v`: "__proto__" would hit the prototype setter and vanish, and
+		// "toString" & co. throw on XS, whose preload freezes Object.prototype.
+		Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
 	}
 	return out;
 }

@@ -11,7 +11,7 @@
 import type { CommandCode, CommandPayload, CommandResult } from "../contract/control-payloads";
 import { decodePayload } from "../contract/codec";
 import type { CborMap } from "../net/cbor/index";
-import { ProtocolError, describeError } from "./errors";
+import { ProtocolError, clip, describeError } from "./errors";
 import type { TaggedLog } from "./logger";
 import type { ReplayGuard } from "./replay-guard";
 
@@ -89,6 +89,6 @@ export class Commands {
 function refuse(id: string | undefined, code: CommandCode, msg?: string): CommandResult {
 	const r: CommandResult = { v: 1, ok: false, code };
 	if (id !== undefined) r.id = id;
-	if (msg !== undefined) r.msg = msg.length > 256 ? msg.slice(0, 255) + "…" : msg;
+	if (msg !== undefined) r.msg = clip(msg, 256);
 	return r;
 }

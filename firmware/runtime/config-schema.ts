@@ -19,6 +19,7 @@ export type FieldSpec =
 	| ({ type: "enum"; values: readonly string[] } & FieldFlags);
 
 import { ROLES } from "../contract/payloads";
+import { clip } from "./errors";
 
 /** `live: true` keys take effect without a reboot. Frozen so XS preload keeps it in flash. */
 export const CONFIG_SCHEMA = deepFreeze({
@@ -84,7 +85,7 @@ export function checkValue(key: ConfigKey, value: unknown): string | undefined {
 }
 
 function show(value: unknown): string {
-	if (typeof value === "string") return `"${value.length > 40 ? value.slice(0, 40) + "…" : value}"`;
+	if (typeof value === "string") return `"${clip(value, 41)}"`;
 	if (value === null || typeof value !== "object") return String(value);
 	return Array.isArray(value) ? "an array" : "an object";
 }

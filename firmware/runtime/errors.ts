@@ -48,6 +48,19 @@ export class StorageError extends CurbsideError {
 	}
 }
 
+/**
+ * `text` cut to at most `max` UTF-16 units, ending in "…" when cut. Never
+ * splits a surrogate pair: a lone surrogate cannot be encoded as CBOR text,
+ * so a cut inside an emoji would make a result, report or log unsendable.
+ */
+export function clip(text: string, max: number): string {
+	if (text.length <= max) return text;
+	let end = Math.max(0, max - 1);
+	const c = text.charCodeAt(end - 1);
+	if (c >= 0xd800 && c <= 0xdbff) end--;
+	return text.slice(0, end) + "…";
+}
+
 /** One line for a log or an error report: "Name: message (cause: …)". Never a stack. */
 export function describeError(e: unknown): string {
 	if (e && typeof e === "object" && "message" in e) {

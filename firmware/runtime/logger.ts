@@ -5,6 +5,7 @@
  * entries at the current level, so a remote-log request (sync layer) can ship
  * recent history without keeping strings forever. Drops are counted.
  */
+import { clip } from "./errors";
 
 export const LEVELS = ["error", "warn", "info", "debug"] as const;
 export type LogLevel = (typeof LEVELS)[number];
@@ -63,7 +64,7 @@ export class Logger {
 		if (!this.enabled(level)) return;
 		const t = this.#options.ticks();
 		const max = this.#options.maxMessage ?? 160;
-		const entry: LogEntry = { t, level, tag, msg: msg.length > max ? msg.slice(0, max - 1) + "…" : msg };
+		const entry: LogEntry = { t, level, tag, msg: clip(msg, max) };
 		if (this.#count === this.#ring.length) this.dropped++;
 		else this.#count++;
 		this.#ring[this.#head] = entry;

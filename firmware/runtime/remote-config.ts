@@ -13,7 +13,7 @@ import { decodePayload } from "../contract/codec";
 import type { ConfigScalar, ReportedConfig } from "../contract/control-payloads";
 import { CONFIG_SCHEMA, type ConfigKey } from "./config-schema";
 import { Config } from "./config";
-import { describeError } from "./errors";
+import { clip, describeError } from "./errors";
 import type { TaggedLog } from "./logger";
 
 const DOMAIN = "sys";
@@ -77,7 +77,7 @@ export class RemoteConfig {
 			const reason = describeError(e);
 			log.warn(`config rev ${rev || "?"} rejected, keeping rev ${this.appliedRev}: ${reason}`);
 			const r = this.#report(rev, "rejected");
-			r.error = reason.length > 256 ? reason.slice(0, 255) + "…" : reason;
+			r.error = clip(reason, 256);
 			return r;
 		}
 	}

@@ -9,6 +9,7 @@ import Time from "time";
 import Timer from "timer";
 import { encodePayload } from "../contract/codec";
 import type { LogLine, LogPayload } from "../contract/control-payloads";
+import { clip } from "./errors";
 import type { Logger } from "./logger";
 
 export interface RemoteLogOptions {
@@ -53,7 +54,7 @@ export class RemoteLog {
 		}
 		const entries = this.#o.logger.entries();
 		let dropped = this.#o.logger.dropped;
-		const lines: LogLine[] = entries.map((e) => [e.t, e.level, e.tag.slice(0, 32), e.msg.slice(0, 256)]);
+		const lines: LogLine[] = entries.map((e) => [e.t, e.level, clip(e.tag, 32), clip(e.msg, 256)]);
 		let payload = this.#encode(reason, lines, dropped);
 		const max = this.#o.maxBytes ?? 2048;
 		while (payload.byteLength > max && lines.length > 1) {

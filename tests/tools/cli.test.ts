@@ -2,11 +2,26 @@
  * The `curbside` CLI against the real firmware in the simulator: the shapes
  * the README documents, and one-line errors for bad input.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { startAedes } from "../support/brokers";
 
 const BIN = fileURLToPath(new URL("../../bin/curbside.js", import.meta.url));
+
+/** Runs the CLI without blocking this process's event loop (the broker lives here). */
+function curbsideAsync(...args: string[]): Promise<{ code: number | null; out: string; err: string }> & { stop(): void } {
+	const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+	const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+		let out = "";
+		let err = "";
+		child.stdout.on("data", (d) => (out += d));
+		child.stderr.on("data", (d) => (err += d));
+		child.on("close", (code) => resolve({ code, out, err }));
+	});
+	// SIGINT is Ctrl-C: the CLI shuts its devices down in order and exits 0.
+	return Object.assign(done, { stop: () => void child.kill("SIGINT") });
+}
 
 function curbside(...args: string[]) {
 	const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000 });
@@ -15,7 +30,7 @@ function curbside(...args: string[]) {
 
 describe("curbside CLI", () => {
 	it("every subcommand has --help", () => {
-		for (const cmd of [["sim", "run"], ["demo"], ["ops", "serve"], ["ota", "keygen"], ["ota", "pack"], ["ota", "sign"], ["ota", "verify"], ["ota", "publish"], ["fonts", "build"], ["bench"]]) {
+		for (const cmd of [["sim", "run"], ["demo"], ["ops", "serve"], ["ops", "cmd"], ["ops", "config"], ["ops", "logs"], ["ota", "keygen"], ["ota", "pack"], ["ota", "sign"], ["ota", "verify"], ["ota", "publish"], ["fonts", "build"], ["bench"]]) {
 			const r = curbside(...cmd, "--help");
 			expect(r.code).toBe(0);
 			expect(r.out).toContain("Usage: curbside " + cmd.join(" "));
@@ -73,4 +88,43 @@ describe("curbside CLI", () => {
 		expect(r.out).toMatch(/\[ops\] pole-main-st-01 health: /);
 		expect(r.out).toContain("demo stopped cleanly");
 	});
+
+	it("ops serve, cmd, config and logs against a simulated pole", async () => {
+		const broker = await startAedes();
+		try {
+			const pole = curbsideAsync("sim", "run", "light-pole", "--id", "pole-ops", "--broker", broker.url, "--duration", "5m", "--set", "sampleMs=1000", "--set", "upDelayMs=1000");
+			const serve = curbsideAsync("ops", "serve", "--broker", broker.url, "--duration", "12s");
+			// The device needs its clock from the acker before it accepts commands.
+			let ping = await curbsideAsync("ops", "cmd", "pole-ops", "ping", "--broker", broker.url);
+			for (let i = 0; i < 20 && ping.code !== 0; i++) {
+				await new Promise((r) => setTimeout(r, 500));
+				ping = await curbsideAsync("ops", "cmd", "pole-ops", "ping", "--broker", broker.url);
+			}
+			expect(ping.out).toMatch(/pole-ops: ping → ok \{"t":\d+,"uptimeS":\d+\}/);
+			const unknown = await curbsideAsync("ops", "cmd", "pole-ops", "self-destruct", "--broker", broker.url);
+			expect(unknown.code).toBe(1);
+			expect(unknown.out).toContain("self-destruct → unknown-command");
+			const cfg = await curbsideAsync("ops", "config", "pole-ops", "healthMs=20000", "--broker", broker.url);
+			expect(cfg.out).toMatch(/pole-ops: config rev \d+ applied; applied rev \d+/);
+			const bad = await curbsideAsync("ops", "config", "pole-ops", "healthMs=1", "--broker", broker.url);
+			expect(bad.code).toBe(1);
+			expect(bad.out).toContain("rejected: ConfigError: config: healthMs: 1 is outside 5000..86400000");
+			const logs = await curbsideAsync("ops", "logs", "pole-ops", "--broker", broker.url);
+			expect(logs.code).toBe(0);
+			expect(logs.out).toMatch(/Z INFO  light-pole: temperature [\d.]+ °C/);
+			expect(logs.out).toMatch(/\(\d+ entries from boot #1/);
+			const served = await serve;
+			expect(served.code).toBe(0);
+			expect(served.out).toMatch(/ops: pole-ops #\d+ WeatherObserved \{"temperature":/);
+			expect(served.out).toMatch(/ops: stopped; 1 device\(s\) seen, [1-9]\d* record\(s\) stored/);
+			const bogus = await curbsideAsync("ops", "cmd", "pole-ops", "ping", "--broker", broker.url, "--args", "[1]");
+			expect(bogus.err.trim()).toBe("curbside: --args must be a JSON object");
+			pole.stop();
+			const ran = await pole;
+			expect(ran.code).toBe(0);
+			expect(ran.out).toContain("summary (interrupted)");
+		} finally {
+			await broker.close();
+		}
+	}, 120_000);
 });

@@ -5,6 +5,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { benchOutbox } from "./outbox-bench";
+import { benchWire } from "./wire-bench";
 import { benchBoot, benchCodec } from "./xs-bench";
 
 export async function runBenchmarks(out: string): Promise<void> {
@@ -22,6 +24,24 @@ export async function runBenchmarks(out: string): Promise<void> {
 	console.log(
 		`  typical record: encode ${c.encodeComputronsPerRecord}, decode ${c.decodeComputronsPerRecord} computrons (JSON round trip ${c.jsonRoundTripComputronsPerRecord}); ` +
 			`${c.bytes.cborRecord} B CBOR vs ${c.bytes.jsonRecord} B JSON; batch of 20: ${c.bytes.cborBatch20} B vs ${c.bytes.jsonBatch20} B`,
+	);
+	console.log("bench: outbox flash ring on XS vs encode baseline…");
+	const o = await benchOutbox();
+	results.outbox = o;
+	console.log(
+		`  ${o.record.bodyBytes} B ${o.record.kind} body: append ${o.appendComputronsPerRecord} computrons (${o.nativeFlash.appendComputronsPerRecord} over native-cost flash) vs encode ${o.encodeComputronsPerRecord}, encode+append ${o.recordComputronsPerRecord} (+${o.appendOverheadComputronsPerRecord}); ` +
+			`pending+ack of ${o.batch.records}: ${o.batch.pendingAckComputronsPerBatch} (${o.nativeFlash.pendingAckComputronsPerBatch}); ` +
+			`recovery ${o.recovery.computronsPerRecord}/record over ${o.recovery.records} (${o.nativeFlash.recoveryComputronsPerRecord}; empty partition ${o.recovery.emptyPartitionComputrons}); ` +
+			`ring heap ${o.heap.ringSlots} slots with ${o.recovery.records} pending vs ${o.heap.emptyRingSlots} empty`,
+	);
+	console.log("bench: bytes on the wire per record, real firmware vs naive JSON over MQTT, on a real broker…");
+	const w = await benchWire();
+	results.wire = w;
+	const d = w.device;
+	console.log(
+		`  ${w.records} records in ${d.batches} batches: ${d.perRecord.up} B/record up + ${d.perRecord.down} down = ${d.perRecord.total} (CBOR ${d.payloadBytesPerRecord} B/record); ` +
+			`naive JSON QoS 1: ${w.naive.perRecord.up} + ${w.naive.perRecord.down} = ${w.naive.perRecord.total} (JSON ${w.naive.payloadBytesPerRecord} B/record); ` +
+			`${w.ratio.wireTotal}× on the wire, ${w.ratio.payload}× payload; idle twin's ${d.nonTelemetry.upBytes}/${d.nonTelemetry.downBytes} B subtracted, unexplained ${d.unexplained.up}/${d.unexplained.down} B`,
 	);
 	const doc = { generatedAt: new Date().toISOString(), engine: "XS via @agoric/xsnap xsnap-worker", units: { compute: "XS computrons", heap: "XS heap slots", bytes: "bytes" }, results };
 	mkdirSync(dirname(out), { recursive: true });

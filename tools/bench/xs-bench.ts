@@ -9,13 +9,13 @@ import { bundleFirmware } from "../../host-sim/bundle";
 import { simConfig } from "../../host-sim/manifest-config";
 import { XsnapWorker, type XsMeters } from "../xs/xsnap-worker";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 function bundle(config: Record<string, unknown>): Promise<string> {
 	return bundleFirmware({ entry: ROOT + "bench/xs-entry.ts", define: { __CONFIG__: JSON.stringify(config) } });
 }
 
-async function meter(worker: XsnapWorker, code: string): Promise<XsMeters> {
+export async function meter(worker: XsnapWorker, code: string): Promise<XsMeters> {
 	const r = await worker.evaluate(code);
 	if (!r.ok || !r.meters) throw new Error(`XS: ${r.reply}`);
 	return r.meters;

@@ -1,12 +1,12 @@
 /*
  * `curbside demo` (= `npm start`): an embedded aedes broker on 127.0.0.1, the
- * ops registry, and a small street of simulated devices booted from the real
+ * ops server (registry, outbox acker, time beacon), and a small street of simulated devices booted from the real
  * firmware: one stop sign and one light pole.
  */
 import { startBroker, type EmbeddedBroker } from "../../host-sim/broker";
 import { RealClock } from "../../host-sim/bridge/real-clock";
 import { Fleet, parseBrokerUrl } from "../../host-sim/fleet";
-import { Registry, describeEvent } from "../ops/registry";
+import { OpsServer } from "../ops/server";
 import { deviceLine, runReal } from "./run-loop";
 
 export const DEMO_STREET = [
@@ -28,9 +28,8 @@ export async function runDemo(options: { broker?: string; port: number; duration
 		url = broker.url;
 		console.log(`embedded MQTT broker (aedes) listening on ${url}`);
 	}
-	const registry = new Registry();
-	registry.onEvent = (event) => console.log(deviceLine("ops", describeEvent(event)));
-	await registry.connect(url, { clientId: "curbside-demo-ops" });
+	const ops = new OpsServer({ broker: url, onLine: (line) => console.log(deviceLine("ops", line)) });
+	await ops.start();
 
 	const clock = new RealClock();
 	const fleet = new Fleet({ broker: parseBrokerUrl(url), clock, onLine: (id, line) => console.log(deviceLine(id, line)) });
@@ -42,7 +41,7 @@ export async function runDemo(options: { broker?: string; port: number; duration
 	console.log(`stopping (${why})…`);
 	fleet.shutdown();
 	clock.cancelAll();
-	await registry.close();
+	await ops.stop();
 	await broker?.close();
 	console.log("demo stopped cleanly");
 }

@@ -1,16 +1,16 @@
 /*
- * `curbside ops serve`: the cloud side. For now the fleet registry: it prints
- * each device's birth, last will and health as they arrive.
+ * `curbside ops serve`: the cloud side — fleet registry, outbox acker and
+ * time beacon (tools/ops/server.ts), printing one line per event.
  */
-import { Registry, describeEvent } from "../ops/registry";
+import { OpsServer } from "../ops/server";
 import { runReal } from "./run-loop";
 
-export async function runOpsServe(options: { broker: string; shareGroup: string; duration?: number }): Promise<void> {
-	const registry = new Registry();
-	registry.onEvent = (event) => console.log(`ops: ${describeEvent(event)}`);
-	await registry.connect(options.broker, { shareGroup: options.shareGroup });
-	console.log(`ops: following the fleet on ${options.broker} (share group ${options.shareGroup})`);
+export async function runOpsServe(options: { broker: string; shareGroup?: string; records?: string; duration?: number }): Promise<void> {
+	const server = new OpsServer({ broker: options.broker, shareGroup: options.shareGroup, recordsFile: options.records, onLine: (l) => console.log(`ops: ${l}`) });
+	await server.start();
+	console.log(`ops: following the fleet on ${options.broker}${options.shareGroup ? ` (share group ${options.shareGroup})` : ""}${options.records ? `; records → ${options.records}` : ""}`);
 	await runReal(options.duration);
-	await registry.close();
-	console.log(`ops: stopped; ${registry.devices.size} device(s) seen`);
+	await server.stop();
+	const s = server.acker.stats;
+	console.log(`ops: stopped; ${server.registry.devices.size} device(s) seen, ${s.records} record(s) stored, ${s.duplicates} duplicate(s) deduped, ${s.rejected} batch(es) rejected`);
 }

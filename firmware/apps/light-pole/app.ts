@@ -38,8 +38,8 @@ export function createLightPole(context: AppContext): App {
 		try {
 			const r = sensor.sample();
 			if (!r) return;
-			log.debug(`temperature ${r.temperature.toFixed(2)} °C, humidity ${r.humidity.toFixed(1)} %RH`);
-			record("WeatherObserved", { temperature: Math.fround(r.temperature), relativeHumidity: Math.fround(r.humidity / 100) });
+			const seq = record("WeatherObserved", { temperature: Math.fround(r.temperature), relativeHumidity: Math.fround(r.humidity / 100) });
+			log.info(`temperature ${r.temperature.toFixed(2)} °C, humidity ${r.humidity.toFixed(1)} %RH${seq === undefined ? " (not kept)" : ` (record #${seq})`}`);
 		} catch (e) {
 			log.error(`SHT3x failed: ${describeError(e)}`);
 			sensor.close();

@@ -1,0 +1,142 @@
+/*
+ * The ops side of the control plane: send a command and wait for its result,
+ * set a device's desired config and wait for its report, ask for its logs.
+ * Everything goes through the wire contract, so a malformed reply is a clear
+ * error here too. Commands get a fresh id and a short expiry: a command that
+ * sits in a queue past its usefulness is refused by the device, not run late.
+ */
+import { randomUUID } from "node:crypto";
+import mqtt, { type MqttClient } from "mqtt";
+import { decodePayload, encodePayload, type PayloadKind, type PayloadTypes } from "../../firmware/contract/codec";
+import type { CommandResult, ConfigScalar, DesiredConfig, LogPayload, ReportedConfig } from "../../firmware/contract/control-payloads";
+import { deviceTopic, type DeviceChannel } from "../../firmware/contract/topics";
+import { describeError } from "../../firmware/runtime/errors";
+
+export interface CommandOptions {
+	args?: Record<string, unknown>;
+	/** how long the command stays valid, ms @default 60_000 */
+	ttlMs?: number;
+	/** how long to wait for the result, ms @default 15_000 */
+	waitMs?: number;
+	/** reuse an id (to show replay protection) */
+	id?: string;
+}
+
+export class Control {
+	#client: MqttClient | undefined;
+	#waiters = new Set<{ topic: string; accept: (payload: Buffer) => boolean }>();
+
+	async connect(url: string, clientId = `curbside-control-${process.pid}-${randomUUID().slice(0, 8)}`): Promise<void> {
+		const client = (this.#client = mqtt.connect(url, { clientId, reconnectPeriod: 0, protocolVersion: 4, connectTimeout: 10_000 }));
+		client.on("message", (topic, payload) => {
+			for (const w of [...this.#waiters]) if (w.topic === topic && w.accept(payload)) this.#waiters.delete(w);
+		});
+		await new Promise<void>((resolve, reject) => {
+			client.once("error", (e) => reject(new Error(`cannot reach broker ${url}: ${e.message}`)));
+			client.once("connect", () => resolve());
+		});
+	}
+
+	/** Publishes raw bytes on a device channel (tests: malformed input). */
+	async publishRaw(device: string, channel: DeviceChannel, bytes: Uint8Array, retain = false): Promise<void> {
+		await this.#client!.publishAsync(deviceTopic(device, channel), Buffer.from(bytes), { qos: 1, retain });
+	}
+
+	/** Subscribes to `channel` of `device`, runs `send`, resolves with the first decoded payload `match` accepts. */
+	async #exchange<K extends PayloadKind>(device: string, channel: K & DeviceChannel, send: () => Promise<void>, match: (p: PayloadTypes[K]) => boolean, waitMs: number, what: string): Promise<PayloadTypes[K]> {
+		const topic = deviceTopic(device, channel);
+		let timer: NodeJS.Timeout | undefined;
+		const result = new Promise<PayloadTypes[K]>((resolve, reject) => {
+			const waiter = {
+				topic,
+				accept: (payload: Buffer) => {
+					let decoded: PayloadTypes[K];
+					try {
+						decoded = decodePayload(channel, payload);
+					} catch (e) {
+						reject(new Error(`${device} sent a malformed ${channel}: ${describeError(e)}`));
+						return true;
+					}
+					if (!match(decoded)) return false;
+					resolve(decoded);
+					return true;
+				},
+			};
+			this.#waiters.add(waiter);
+			timer = setTimeout(() => {
+				this.#waiters.delete(waiter);
+				reject(new Error(`no ${what} from ${device} within ${waitMs} ms (is it online?)`));
+			}, waitMs);
+		});
+		await this.#client!.subscribeAsync(topic, { qos: 0 });
+		try {
+			await send();
+			return await result;
+		} finally {
+			clearTimeout(timer);
+			await this.#client!.unsubscribeAsync(topic).catch(() => {});
+		}
+	}
+
+	/** Sends a command and resolves with its result (also when the device refused it). */
+	command(device: string, name: string, options: CommandOptions = {}): Promise<CommandResult> {
+		const id = options.id ?? randomUUID();
+		const payload = encodePayload("cmd", { v: 1, id, exp: Date.now() + (options.ttlMs ?? 60_000), name, args: options.args });
+		return this.#exchange(device, "cmd/res", () => this.publishRaw(device, "cmd", payload), (r) => r.id === id, options.waitMs ?? 15_000, `result for command ${id}`);
+	}
+
+	/** The device's retained reported config, or undefined when it has never reported. */
+	async reported(device: string, waitMs = 1_000): Promise<ReportedConfig | undefined> {
+		try {
+			return await this.#exchange(device, "cfg/reported", async () => {}, () => true, waitMs, "reported config");
+		} catch {
+			return undefined;
+		}
+	}
+
+	/**
+	 * Sets desired config (retained, so an offline device gets it at its next connect) and waits for the report.
+	 * The revision is one past the device's last report, so it is always new to the device.
+	 */
+	async configure(device: string, values: Record<string, ConfigScalar>, waitMs = 15_000): Promise<ReportedConfig> {
+		const current = await this.reported(device);
+		const rev = Math.max(current?.rev ?? 0, current?.appliedRev ?? 0) + 1;
+		const desired: DesiredConfig = { v: 1, rev, values };
+		const payload = encodePayload("cfg/desired", desired);
+		return this.#exchange(device, "cfg/reported", () => this.publishRaw(device, "cfg/desired", payload, true), (r) => r.rev === rev, waitMs, `report for config rev ${rev}`);
+	}
+
+	/** Asks for the device's log ring and resolves with the upload. */
+	async logs(device: string, waitMs = 15_000): Promise<LogPayload> {
+		let refused: CommandResult | undefined;
+		const upload = this.#exchange(
+			device,
+			"log",
+			async () => {
+				refused = await this.command(device, "logs", { waitMs });
+				if (!refused.ok || refused.data?.entries === 0) throw new Error(`${device} did not upload logs: ${refused.code}${refused.msg ? ` (${refused.msg})` : ""}${refused.data?.retryInMs ? `, retry in ${refused.data.retryInMs} ms` : ""}`);
+			},
+			() => true,
+			waitMs,
+			"log upload",
+		);
+		return upload;
+	}
+
+	async close(): Promise<void> {
+		await this.#client?.endAsync(true);
+	}
+}
+
+/** "key=value" pairs from the command line, typed like the config schema expects (ints and booleans unquoted). */
+export function parseValues(pairs: string[]): Record<string, ConfigScalar> {
+	const out: Record<string, ConfigScalar> = {};
+	for (const pair of pairs) {
+		const eq = pair.indexOf("=");
+		if (eq <= 0) throw new Error(`"${pair}" is not key=value`);
+		const key = pair.slice(0, eq);
+		const raw = pair.slice(eq + 1);
+		out[key] = raw === "true" ? true : raw === "false" ? false : /^-?\d+$/.test(raw) ? Number(raw) : raw;
+	}
+	return out;
+}
