@@ -130,8 +130,8 @@ export interface MemoryBridge extends Bridge {
 	restarts: string[];
 }
 
-/** Default partition layout of a simulated board (bytes), mirroring manifests' partition tables. */
-export const DEFAULT_PARTITIONS: Readonly<Record<string, number>> = Object.freeze({ outbox: 64 * 1024, storage: 16 * 1024 });
+/** Data partitions of a simulated board (bytes), as in manifests/platforms/esp32-4mb.csv. */
+export const DEFAULT_PARTITIONS: Readonly<Record<string, number>> = Object.freeze({ outbox: 0x40000, storage: 0x60000 });
 
 /** Builds an in-memory bridge; storage objects passed in are reused (a reboot keeps them). */
 export function createMemoryBridge(options: MemoryBridgeOptions = {}): MemoryBridge {

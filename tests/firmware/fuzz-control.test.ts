@@ -292,7 +292,8 @@ describe("fuzz: command path", () => {
 					name: rng.pick(names),
 				};
 				if (rng.chance(0.3)) fields.args = rng.chance(0.8) ? { n: randomValue(rng) } : randomValue(rng);
-				if (rng.chance(0.03)) fields.extra = 1;
+				// An unknown field; the long ones put an emoji where the refusal reason gets cut.
+				if (rng.chance(0.04)) fields[rng.chance(0.5) ? "extra" : "k".repeat(200 + rng.int(4)) + "🚌".repeat(30)] = 1;
 				bytes = encode(fields);
 				if (mode >= 8) bytes = mutate(rng, bytes);
 			}
@@ -341,6 +342,14 @@ describe("fuzz: command path", () => {
 				if (pinged !== cmd?.id || result.id !== cmd?.id) bad.push(`ping ran for id ${pinged}, result id ${result.id}`);
 			}
 			if (cmd && result.id !== cmd.id) bad.push(`result id ${result.id} for command ${cmd.id}`);
+			// What was logged about it must still upload as a remote log.
+			for (const e of logger.entries(true)) {
+				try {
+					encode([e.tag, e.msg]);
+				} catch (err) {
+					bad.push(`log line for ${hex(bytes)} does not encode: ${(err as Error).message}`);
+				}
+			}
 		}
 		const refused = n - (counts.ok ?? 0);
 		report(`fuzz commands: ${n} inputs, ${counts.ok ?? 0} accepted (${pings} pings ran), ${refused} refused: ${JSON.stringify(counts)}`);
@@ -352,7 +361,7 @@ describe("fuzz: command path", () => {
 
 describe("fuzz: remote config path", () => {
 	const KEYS = Object.keys(CONFIG_SCHEMA) as ConfigKey[];
-	const ODD_KEYS = ["colour", "constructor", "mqttport", "", "x".repeat(20)];
+	const ODD_KEYS = ["colour", "constructor", "__proto__", "mqttport", "", "k".repeat(218) + "🚌".repeat(20), "k".repeat(219) + "🚌".repeat(20)];
 	const IDENTITY_KEYS: ConfigKey[] = ["deviceId", "role", "board"];
 	const REMOTE_KEYS = KEYS.filter((k) => !IDENTITY_KEYS.includes(k));
 
@@ -376,7 +385,7 @@ describe("fuzz: remote config path", () => {
 
 	function invalidValue(rng: Rng, key: ConfigKey): CborValue {
 		const spec = CONFIG_SCHEMA[key] as FieldSpec;
-		const generic: CborValue[] = [null, [1], { a: 1 }, 1.5, -1, "", "💥", true, "x".repeat(300)];
+		const generic: CborValue[] = [null, [1], { a: 1 }, 1.5, -1, "", "💥", true, "x".repeat(300), "h".repeat(39) + "🚌🚌"];
 		if (spec.type === "int") return rng.pick([spec.min - 1, spec.max + 1, "10", ...generic]);
 		if (spec.type === "enum") return rng.pick(["", "verbose", "STOP-SIGN", 1]);
 		if (spec.type === "string") return rng.pick(["bad host!", "é", "x".repeat(spec.maxLength + 1), 7, false]);
@@ -422,7 +431,8 @@ describe("fuzz: remote config path", () => {
 				const values: Record<string, CborValue> = {};
 				for (let k = rng.int(4) + (rng.chance(0.1) ? 0 : 1); k > 0; k--) {
 					const key: string = rng.chance(0.03) ? rng.pick(ODD_KEYS) : rng.chance(0.03) ? rng.pick(IDENTITY_KEYS) : rng.pick(REMOTE_KEYS);
-					values[key] = !KEYS.includes(key as ConfigKey) ? 1 : rng.chance(0.9) ? validValue(rng, key as ConfigKey) : invalidValue(rng, key as ConfigKey);
+					const value = !KEYS.includes(key as ConfigKey) ? 1 : rng.chance(0.9) ? validValue(rng, key as ConfigKey) : invalidValue(rng, key as ConfigKey);
+					Object.defineProperty(values, key, { value, enumerable: true, writable: true, configurable: true });
 				}
 				const rev = rng.chance(0.85) ? applied + 1 + rng.int(3) : rng.pick([applied, applied - 1, 0, -1, 1.5, 0x8000_0000]);
 				const desired: Record<string, CborValue> = { v: rng.chance(0.97) ? 1 : 2, rev, values };
@@ -464,6 +474,13 @@ describe("fuzz: remote config path", () => {
 			}
 			if (after.deviceId !== DEFAULTS.deviceId || after.role !== DEFAULTS.role || after.board !== DEFAULTS.board) bad.push(`${hex(bytes)}: identity changed remotely`);
 			if (after.mqttPass !== "" && reported.values.mqttPass !== "(set)") bad.push("mqttPass not redacted");
+			for (const e of logger.entries(true)) {
+				try {
+					encode([e.tag, e.msg]);
+				} catch (err) {
+					bad.push(`log line for ${hex(bytes)} does not encode: ${(err as Error).message}`);
+				}
+			}
 			// Now and then, reboot: what NVS holds must be exactly what was in effect.
 			if (i % 50 === 49) {
 				config = new Config(DEFAULTS);

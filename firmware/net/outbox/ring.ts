@@ -50,7 +50,7 @@ export interface FlashLike {
 	erase(sector: number): void;
 	read(offset: number, byteLength: number): ArrayBuffer | HostBuffer;
 	/** NOR programming: stored = old AND new. */
-	write(offset: number, byteLength: number, buffer: BufferLike): void;
+	write(offset: number, byteLength: number, buffer: Uint8Array): void;
 }
 
 export interface FlashRingOptions {
