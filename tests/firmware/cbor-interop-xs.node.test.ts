@@ -254,10 +254,15 @@ function half(h: number): number {
 const HEAD_BOUNDARIES = [0, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1];
 const boundaryInt = fc.constantFrom(...HEAD_BOUNDARIES.flatMap((n) => [n, -1 - n, -n]));
 const CHARS = ["a", "\0", "\x7f", "\x80", "é", "\u07ff", "\u0800", "€", "中", "\ud7ff", "\ue000", "\ufeff", "\uffff", "\u{10000}", "😀", "𝄞", "\u{10ffff}"];
-/** Long text dense in 2/3/4-byte UTF-8 and astral code points (surrogate pairs in UTF-16). */
+/**
+ * Long text dense in 2/3/4-byte UTF-8 and astral code points (surrogate pairs
+ * in UTF-16). Never starts with U+FEFF: cbor-x 1.6.8 decodes text of more than
+ * 64 bytes with a default TextDecoder, which drops a leading BOM (pinned below).
+ */
 const longText = fc
 	.array(fc.oneof(fc.constantFrom(...CHARS), fc.string({ unit: "binary", minLength: 1, maxLength: 1 })), { maxLength: 600, size: "max" })
-	.map((cs) => cs.join(""));
+	.map((cs) => cs.join(""))
+	.map((s) => (s.startsWith("\ufeff") ? "a" + s : s));
 const awkwardKey = fc.constantFrom("", "toString", "constructor", "valueOf", "hasOwnProperty", "__defineGetter__", "😀", "é", "length");
 
 function valueArbitrary(leaf: fc.Arbitrary<CborValue>, key: fc.Arbitrary<string>): fc.Arbitrary<CborValue> {
@@ -422,6 +427,16 @@ describe("device CBOR codec on XS <-> cbor-x", () => {
 		const alive = await worker.evaluate("1");
 		expect(alive.ok).toBe(true);
 		console.log(`[cbor-interop-xs] malformed outcomes: ${JSON.stringify(kinds)}`);
+	});
+
+	it("known cbor-x divergence: it drops a leading U+FEFF from text over 64 bytes; the device codec keeps it on XS", async () => {
+		const s = "\ufeff" + "x".repeat(62); // 65 UTF-8 bytes
+		const ours = encode(s);
+		expect(hex(new Uint8Array(cx.encode(s)))).toBe(hex(ours));
+		expect(cxd.decode(ours)).toBe(s.slice(1));
+		expect(cxd.decode(encode(s.slice(0, -1)))).toBe(s.slice(0, -1)); // 64 bytes: kept
+		expect(okHex(await xsRoundTrip("boundaries", ours))).toBe(hex(ours));
+		expect(okHex(await xs("boundaries", `__enc(${literal(s)})`))).toBe(hex(ours));
 	});
 
 	it("XS: head boundaries of astral text (UTF-8 bytes != UTF-16 units != code points) and nesting beyond maxDepth", async () => {

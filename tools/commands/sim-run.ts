@@ -1,5 +1,8 @@
 /*
  * `curbside sim run <role>`: one simulated device from the real firmware.
+ * Without --broker it brings its own cloud: an embedded aedes and the ops
+ * server (acker, time beacon), so the device's records are acked as in the
+ * field. With --broker, run `curbside ops serve` against that broker.
  */
 import { readFileSync } from "node:fs";
 import { startBroker, type EmbeddedBroker } from "../../host-sim/broker";
@@ -8,6 +11,7 @@ import { VirtualClock } from "../../host-sim/bridge/virtual-clock";
 import { Fleet, parseBrokerUrl } from "../../host-sim/fleet";
 import { parseConfigPairs, simConfig } from "../../host-sim/manifest-config";
 import { formatDuration } from "../duration";
+import { OpsServer } from "../ops/server";
 import { deviceLine, runReal, runVirtual } from "./run-loop";
 
 export interface SimRunOptions {
@@ -45,12 +49,15 @@ export async function runSim(role: string, options: SimRunOptions): Promise<void
 	const scenario = options.scenario ? readScenario(options.scenario) : undefined;
 
 	let broker: EmbeddedBroker | undefined;
+	let ops: OpsServer | undefined;
 	let target: { host: string; port: number };
 	if (options.broker) target = parseBrokerUrl(options.broker);
 	else {
 		broker = await startBroker(0);
 		target = { host: "127.0.0.1", port: broker.port };
-		console.log(`embedded MQTT broker (aedes) on ${broker.url}`);
+		ops = new OpsServer({ broker: broker.url });
+		await ops.start();
+		console.log(`embedded MQTT broker (aedes) on ${broker.url}, with the ops acker`);
 	}
 	const virtual = options.virtualTime ? new VirtualClock(Date.now()) : undefined;
 	const clock = virtual ?? new RealClock();
@@ -74,12 +81,16 @@ export async function runSim(role: string, options: SimRunOptions): Promise<void
 		if (stop) why = "interrupted";
 	} else why = await runReal(options.duration);
 	const stats = device.runtime?.session?.stats;
+	const ring = device.runtime?.cloud?.ring?.stats;
 	fleet.shutdown();
+	await ops?.stop();
 	await broker?.close();
 	(clock as RealClock).cancelAll?.();
 	console.log(
 		`\nsummary (${why}): ${id} ran ${virtual ? formatDuration(options.duration!) + " virtual in " + formatDuration(Date.now() - started) + " real" : formatDuration(Date.now() - started)}; ` +
 			`${stats?.connects ?? 0} connect(s), ${stats?.failures ?? 0} failed attempt(s), ${stats?.published ?? 0} publish(es), ` +
-			`${device.counters.networkBytesWritten} bytes sent, ${device.counters.networkBytesRead} bytes received`,
+			`${device.counters.networkBytesWritten} bytes sent, ${device.counters.networkBytesRead} bytes received` +
+			(ring ? `; outbox: ${ring.appended} record(s) appended, ${ring.pending} awaiting ack, ${ring.dropped} dropped` : "") +
+			(ops ? `; ops acker stored ${ops.acker.stats.records}` : ""),
 	);
 }
