@@ -20,7 +20,9 @@
 // here): sharedArb is everything both codecs model, agreeArb the subset
 // where the bytes agree. Both are widened with boundary integers,
 // half/single/double-exact floats, long multi-byte/astral strings, awkward
-// keys and nesting down to the default maxDepth of 16.
+// keys and nesting down to the default maxDepth of 16. Longer strings than the
+// Node test generates exposed one more cbor-x divergence: it drops a leading
+// U+FEFF from text over 64 bytes (pinned below; kept out of the properties).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import fc from "fast-check";
 import { fileURLToPath } from "node:url";
@@ -322,7 +324,7 @@ const agreeArb = valueArbitrary(
 );
 
 /** Inputs the decoder must reject or accept, but only ever with a CborError. */
-type Malformed = { kind: "random" | "mutated"; bytes: Uint8Array } | { kind: "truncated" | "trailing"; bytes: Uint8Array };
+type Malformed = { kind: "random" | "truncated" | "trailing" | "mutated"; bytes: Uint8Array };
 const validEncoding = fc.tuple(sharedArb, fc.boolean()).map(([v, viaCborx]) => (viaCborx ? new Uint8Array(cx.encode(v)) : encode(v)));
 const malformedArb: fc.Arbitrary<Malformed> = fc.oneof(
 	fc.uint8Array({ maxLength: 64 }).map((bytes) => ({ kind: "random" as const, bytes })),
