@@ -12,11 +12,12 @@
  */
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import mqtt, { type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
 import { decodePayload, encodePayload } from "../../firmware/contract/codec";
 import { seqRanges, type UpPayload, type UpRecord } from "../../firmware/contract/sync-payloads";
 import { allDevicesFilter, deviceTopic, parseTopic } from "../../firmware/contract/topics";
 import { describeError } from "../../firmware/runtime/errors";
+import { connectOps, opsClientId } from "./connect";
 
 export interface StoredRecord {
 	device: string;
@@ -74,17 +75,9 @@ export class Acker {
 	}
 
 	async connect(url: string): Promise<void> {
-		const client = (this.#client = mqtt.connect(url, { clientId: this.#options.clientId ?? `curbside-acker-${process.pid}`, reconnectPeriod: 500, protocolVersion: 4 }));
+		const client = (this.#client = await connectOps(url, this.#options.clientId ?? opsClientId("acker"), "acker", 500));
 		client.on("message", (topic, payload) => this.handle(topic, payload));
 		client.on("connect", () => void client.subscribe(allDevicesFilter("up", this.#options.shareGroup), { qos: 0 }));
-		await new Promise<void>((resolve, reject) => {
-			const fail = (e: Error) => reject(new Error(`acker: cannot reach broker ${url}: ${e.message}`));
-			client.once("error", fail);
-			client.once("connect", () => {
-				client.off("error", fail);
-				resolve();
-			});
-		});
 		await client.subscribeAsync(allDevicesFilter("up", this.#options.shareGroup), { qos: 0 });
 	}
 

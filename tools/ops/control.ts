@@ -6,11 +6,12 @@
  * sits in a queue past its usefulness is refused by the device, not run late.
  */
 import { randomUUID } from "node:crypto";
-import mqtt, { type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
 import { decodePayload, encodePayload, type PayloadKind, type PayloadTypes } from "../../firmware/contract/codec";
 import type { CommandResult, ConfigScalar, DesiredConfig, LogPayload, ReportedConfig } from "../../firmware/contract/control-payloads";
 import { deviceTopic, type DeviceChannel } from "../../firmware/contract/topics";
 import { describeError } from "../../firmware/runtime/errors";
+import { connectOps, opsClientId } from "./connect";
 
 export interface CommandOptions {
 	args?: Record<string, unknown>;
@@ -26,14 +27,11 @@ export class Control {
 	#client: MqttClient | undefined;
 	#waiters = new Set<{ topic: string; accept: (payload: Buffer) => boolean }>();
 
-	async connect(url: string, clientId = `curbside-control-${process.pid}-${randomUUID().slice(0, 8)}`): Promise<void> {
-		const client = (this.#client = mqtt.connect(url, { clientId, reconnectPeriod: 0, protocolVersion: 4, connectTimeout: 10_000 }));
+	async connect(url: string, clientId = opsClientId("control")): Promise<void> {
+		// No reconnect: a control session is one exchange; a lost link is an error to report.
+		const client = (this.#client = await connectOps(url, clientId, "ops", 0));
 		client.on("message", (topic, payload) => {
 			for (const w of [...this.#waiters]) if (w.topic === topic && w.accept(payload)) this.#waiters.delete(w);
-		});
-		await new Promise<void>((resolve, reject) => {
-			client.once("error", (e) => reject(new Error(`cannot reach broker ${url}: ${e.message}`)));
-			client.once("connect", () => resolve());
 		});
 	}
 

@@ -6,11 +6,12 @@
  * can split the load (MQTT 5 §4.8.2 "$share", supported by Mosquitto 2,
  * EMQX, VerneMQ, HiveMQ and aedes).
  */
-import mqtt, { type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
 import { decodePayload } from "../../firmware/contract/codec";
 import type { HealthPayload, StatusPayload } from "../../firmware/contract/payloads";
 import { allDevicesFilter, parseTopic } from "../../firmware/contract/topics";
 import { describeError } from "../../firmware/runtime/errors";
+import { connectOps, opsClientId } from "./connect";
 
 export interface DeviceRecord {
 	id: string;
@@ -32,16 +33,8 @@ export class Registry {
 
 	/** Connects to `url` and follows the fleet. Resolves once subscribed. */
 	async connect(url: string, options: { shareGroup?: string; clientId?: string } = {}): Promise<void> {
-		const client = (this.#client = mqtt.connect(url, { clientId: options.clientId ?? `curbside-ops-${process.pid}`, reconnectPeriod: 1_000, protocolVersion: 4 }));
+		const client = (this.#client = await connectOps(url, options.clientId ?? opsClientId("ops"), "ops"));
 		client.on("message", (topic, payload) => this.handle(topic, payload));
-		await new Promise<void>((resolve, reject) => {
-			const fail = (e: Error) => reject(new Error(`ops: cannot reach broker ${url}: ${e.message}`));
-			client.once("error", fail);
-			client.once("connect", () => {
-				client.off("error", fail);
-				resolve();
-			});
-		});
 		client.on("connect", () => this.#subscribe(options.shareGroup));
 		await this.#subscribe(options.shareGroup);
 	}

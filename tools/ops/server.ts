@@ -3,10 +3,11 @@
  * outbox acker (stores records, acks them), and the time beacon devices use
  * until their first acked batch has set their clock.
  */
-import mqtt, { type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
 import { encodePayload } from "../../firmware/contract/codec";
 import { TIME_TOPIC } from "../../firmware/contract/topics";
 import { Acker } from "./acker";
+import { connectOps, opsClientId } from "./connect";
 import { Registry, describeEvent, type RegistryEvent } from "./registry";
 
 export interface OpsServerOptions {
@@ -40,9 +41,10 @@ export class OpsServer {
 		const o = this.#options;
 		await this.registry.connect(o.broker, { shareGroup: o.shareGroup });
 		await this.acker.connect(o.broker);
-		const beacon = (this.#beacon = mqtt.connect(o.broker, { clientId: `curbside-time-${process.pid}`, reconnectPeriod: 1_000, protocolVersion: 4 }));
+		const beacon = (this.#beacon = await connectOps(o.broker, opsClientId("time"), "time beacon"));
 		const send = () => beacon.connected && beacon.publish(TIME_TOPIC, Buffer.from(encodePayload("time", { v: 1, now: Date.now() })), { qos: 0 });
 		beacon.on("connect", send);
+		send();
 		this.#timer = setInterval(send, o.beaconMs ?? 60_000);
 	}
 
