@@ -15,43 +15,29 @@
 // name, isCborError, message}. An ArrayBuffer completion value is what
 // xsnap-worker sends back as the evaluation's reply; strings are not.
 //
-// The cbor-x options, the value spaces and the equality notion are those of
-// cbor-interop.node.test.ts (which exports nothing, so they are replicated
-// here): sharedArb is everything both codecs model, agreeArb the subset
-// where the bytes agree. Both are widened with boundary integers,
-// half/single/double-exact floats, long multi-byte/astral strings, awkward
-// keys and nesting down to the default maxDepth of 16. Longer strings than the
-// Node test generates exposed one more cbor-x divergence: it drops a leading
-// U+FEFF from text over 64 bytes (pinned below; kept out of the properties).
+// cbor-x options, value model and the byte-agreement subset: tests/host-sim/support/cbor-model.ts.
+// As in cbor-interop.node.test.ts, sharedArb is everything both codecs model
+// and agreeArb the subset where the bytes agree; here both are widened with
+// boundary integers, half/single/double-exact floats, long multi-byte/astral
+// strings, awkward keys and nesting down to the default maxDepth of 16.
+// Longer strings than the Node test generates exposed one more cbor-x
+// divergence: it drops a leading U+FEFF from text over 64 bytes (pinned
+// below; kept out of the properties).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import fc from "fast-check";
 import { fileURLToPath } from "node:url";
-import { Encoder, Decoder } from "cbor-x";
 import { encode, decode, CborError } from "../../firmware/net/cbor";
-import type { CborMap, CborValue } from "../../firmware/net/cbor";
+import type { CborValue } from "../../firmware/net/cbor";
 import { bundleFirmware } from "../../host-sim/bundle";
 import { XsnapWorker } from "../../tools/xs/xsnap-worker";
+import { cx, cxd, hex, fromCborx, normalize, canonicalOrder, expectSame, isArrayIndex, valueArbitrary } from "../host-sim/support/cbor-model";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-const CBORX_OPTIONS = {
-	useRecords: false,
-	mapsAsObjects: true,
-	variableMapSize: true,
-	tagUint8Array: false,
-	useTag259ForMaps: false,
-	pack: false,
-	bundleStrings: false,
-	structuredClone: false,
-} as const;
-const cx = new Encoder(CBORX_OPTIONS);
-const cxd = new Decoder({ useRecords: false, mapsAsObjects: true });
 
 const RUNS = 300;
 const SEED = 0x0c0b0e1d;
 const params = (seed: number) => ({ numRuns: RUNS, seed });
 
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 const unhex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, "hex"));
 
 // ---------------------------------------------------------------- XS side
@@ -177,73 +163,7 @@ function stringLiteral(s: string): string {
 	return out + '"';
 }
 
-// ------------------------------------------- value model (as in cbor-interop)
-
-/** cbor-x result -> our value model: Buffer to Uint8Array, safe bigint to number. */
-function fromCborx(v: unknown): unknown {
-	if (typeof v === "bigint") {
-		const n = Number(v);
-		if (!Number.isSafeInteger(n) || BigInt(n) !== v) throw new Error(`cbor-x gave unsafe bigint ${v}`);
-		return n;
-	}
-	if (v instanceof Uint8Array) return new Uint8Array(v);
-	if (Array.isArray(v)) return v.map(fromCborx);
-	if (v !== null && typeof v === "object") {
-		const out: Record<string, unknown> = {};
-		for (const [k, x] of Object.entries(v)) out[k] = fromCborx(x);
-		return out;
-	}
-	return v;
-}
-
-/** Expected value after a round trip: -0 is an integer and travels as 0 on both sides. */
-function normalize(v: unknown): unknown {
-	if (Object.is(v, -0)) return 0;
-	if (v instanceof Uint8Array) return new Uint8Array(v);
-	if (Array.isArray(v)) return v.map(normalize);
-	if (v !== null && typeof v === "object") {
-		const out: Record<string, unknown> = {};
-		for (const [k, x] of Object.entries(v)) out[k] = normalize(x);
-		return out;
-	}
-	return v;
-}
-
-/** Keys inserted in §4.2.1 order (UTF-8 length, then bytes), computed with Buffer. */
-function canonicalOrder(v: unknown): unknown {
-	if (Array.isArray(v)) return v.map(canonicalOrder);
-	if (v === null || typeof v !== "object" || v instanceof Uint8Array) return v;
-	const keys = Object.keys(v).sort((a, b) => {
-		const ba = Buffer.from(a, "utf8");
-		const bb = Buffer.from(b, "utf8");
-		return ba.length - bb.length || Buffer.compare(ba, bb);
-	});
-	const out: Record<string, unknown> = {};
-	for (const k of keys) out[k] = canonicalOrder((v as CborMap)[k]);
-	return out;
-}
-
-// toEqual: NaN equals NaN, -0 differs from 0 (hence normalize), undefined-valued
-// keys ignored (hence the separate key-path comparison).
-function expectSame(actual: unknown, expected: unknown): void {
-	expect(actual).toEqual(expected);
-	expect(keyPaths(actual)).toEqual(keyPaths(expected));
-}
-function keyPaths(v: unknown, path = "$", out: string[] = []): string[] {
-	if (Array.isArray(v)) v.forEach((x, i) => keyPaths(x, `${path}[${i}]`, out));
-	else if (v !== null && typeof v === "object" && !(v instanceof Uint8Array)) {
-		for (const k of Object.keys(v).sort()) {
-			const p = `${path}.${JSON.stringify(k)}`;
-			out.push(p);
-			keyPaths((v as CborMap)[k], p, out);
-		}
-	}
-	return out;
-}
-
 // ------------------------------------------------------------- arbitraries
-
-const isArrayIndex = (k: string): boolean => /^(0|[1-9][0-9]*)$/.test(k) && Number(k) < 2 ** 32 - 1;
 
 /** binary16 bits -> number, by hand (independent of the codec's halfToNumber). */
 function half(h: number): number {
@@ -267,15 +187,9 @@ const longText = fc
 	.map((s) => (s.startsWith("\ufeff") ? "a" + s : s));
 const awkwardKey = fc.constantFrom("", "toString", "constructor", "valueOf", "hasOwnProperty", "__defineGetter__", "😀", "é", "length");
 
-function valueArbitrary(leaf: fc.Arbitrary<CborValue>, key: fc.Arbitrary<string>): fc.Arbitrary<CborValue> {
-	const nested = fc.letrec<{ value: CborValue }>((tie) => ({
-		value: fc.oneof(
-			{ maxDepth: 3, depthSize: "small" },
-			leaf,
-			fc.array(tie("value"), { maxLength: 30, size: "small" }),
-			fc.dictionary(key, tie("value"), { maxKeys: 30, size: "small", noNullPrototype: true }),
-		),
-	})).value;
+/** valueArbitrary (up to 3 container levels), or that wrapped in single-child containers. */
+function deepValueArbitrary(leaf: fc.Arbitrary<CborValue>, key: fc.Arbitrary<string>): fc.Arbitrary<CborValue> {
+	const nested = valueArbitrary(leaf, key);
 	// Up to 13 single-child wrappers around a value of at most 3 container
 	// levels: nesting up to the default maxDepth of 16 on both sides.
 	const deep = fc
@@ -298,7 +212,7 @@ const common = [
 const sharedKey = fc.oneof(fc.string({ unit: "binary", maxLength: 8 }), awkwardKey).filter((k) => k !== "__proto__");
 
 // Everything both codecs model ("__proto__" is out: cbor-x renames it on decode).
-const sharedArb = valueArbitrary(
+const sharedArb = deepValueArbitrary(
 	fc.oneof(
 		fc.double(),
 		fc.float().map((x) => x as number),
@@ -311,8 +225,8 @@ const sharedArb = valueArbitrary(
 	sharedKey,
 );
 
-// Byte-agreement subset (see cbor-interop.node.test.ts).
-const agreeArb = valueArbitrary(
+// Byte-agreement subset (see cbor-model.ts).
+const agreeArb = deepValueArbitrary(
 	fc.oneof(
 		fc.integer({ min: -(2 ** 32), max: 2 ** 32 - 1 }),
 		fc.integer({ min: -70000, max: 70000 }),
