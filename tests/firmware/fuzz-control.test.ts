@@ -22,6 +22,11 @@ import { DEFAULTS } from "./fixtures";
 
 const T0 = 1_767_225_600_000;
 
+/** `npm run fuzz` scales the loops up and may pick another seed (env on Node; XS always runs the short default). */
+const env = (globalThis as unknown as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+const SCALE = Math.max(1, Math.floor(Number(env.CURBSIDE_FUZZ_SCALE ?? 1)) || 1);
+const SEED_OFFSET = Math.floor(Number(env.CURBSIDE_FUZZ_SEED ?? 0)) || 0;
+
 /** console.log on Node; xsnap has only `print`. */
 function report(line: string): void {
 	const g = globalThis as unknown as { console?: { log?: (s: string) => void }; print?: (s: string) => void };
@@ -184,10 +189,10 @@ describe("fuzz: CBOR decoder", () => {
 	}
 
 	it("random byte strings decode or throw CborError", () => {
-		const rng = new Rng(0xc0ffee);
+		const rng = new Rng(0xc0ffee + SEED_OFFSET);
 		const bad: string[] = [];
 		let ok = 0;
-		const n = 3_000;
+		const n = 3_000 * SCALE;
 		for (let i = 0; i < n; i++) {
 			const bytes = randomBytes(rng, 40);
 			if (check(bytes, bad, i % 4 === 0 ? { maxDepth: 3, maxItems: 12 } : undefined)) ok++;
@@ -197,11 +202,11 @@ describe("fuzz: CBOR decoder", () => {
 	});
 
 	it("every proper prefix of a valid encoding is a CborError, and so is trailing data", () => {
-		const rng = new Rng(0xbadcab);
+		const rng = new Rng(0xbadcab + SEED_OFFSET);
 		const bad: string[] = [];
 		let prefixes = 0;
 		let values = 0;
-		while (prefixes < 3_000) {
+		while (prefixes < 3_000 * SCALE) {
 			const bytes = encode(randomValue(rng));
 			values++;
 			for (let cut = 0; cut < bytes.length; cut++, prefixes++) {
@@ -217,14 +222,14 @@ describe("fuzz: CBOR decoder", () => {
 	});
 
 	it("single mutations of valid encodings decode or throw CborError", () => {
-		const rng = new Rng(0x5eed);
+		const rng = new Rng(0x5eed + SEED_OFFSET);
 		const bad: string[] = [];
 		const corpus: Uint8Array[] = [];
 		for (let i = 0; i < 40; i++) corpus.push(encode(randomValue(rng)));
 		corpus.push(encodePayload("cmd", { v: 1, id: "c-1", exp: T0, name: "ping", args: { n: 1 } }));
 		corpus.push(encodePayload("cfg/desired", { v: 1, rev: 3, values: { healthMs: 30_000, logLevel: "debug", stopId: "北口" } }));
 		let ok = 0;
-		const n = 3_000;
+		const n = 3_000 * SCALE;
 		for (let i = 0; i < n; i++) if (check(mutate(rng, rng.pick(corpus)), bad)) ok++;
 		report(`fuzz decode mutation: ${n} mutants of ${corpus.length} encodings, ${ok} decoded, ${n - ok} rejected (CborError)`);
 		expect(bad).toEqual([]);
@@ -233,7 +238,7 @@ describe("fuzz: CBOR decoder", () => {
 
 describe("fuzz: command path", () => {
 	it("any input gets exactly one well-formed result; ping runs only when it should", () => {
-		const rng = new Rng(0xc0de);
+		const rng = new Rng(0xc0de + SEED_OFFSET);
 		const HORIZON = 3_600_000;
 		const CAPACITY = 8;
 		const logger = new Logger({ ticks: () => bridge.clock.ticks(), sink: () => {}, capacity: 8 });
@@ -274,7 +279,7 @@ describe("fuzz: command path", () => {
 		const names = ["ping", "ping", "ping", "fail", "bad", "pong", "Ping"];
 		const counts: Record<string, number> = {};
 		let pings = 0;
-		const n = 3_000;
+		const n = 3_000 * SCALE;
 		for (let i = 0; i < n; i++) {
 			// Mostly small steps, so ids stay remembered and replays and a full guard happen.
 			bridge.clock.advance(rng.chance(0.3) ? rng.int(90_000) : rng.int(100));
@@ -398,7 +403,7 @@ describe("fuzz: remote config path", () => {
 	}
 
 	it("never throws; a rejected revision changes nothing; what is applied always validates", () => {
-		const rng = new Rng(0xcf6);
+		const rng = new Rng(0xcf6 + SEED_OFFSET);
 		const logger = new Logger({ ticks: () => bridge.clock.ticks(), sink: () => {}, capacity: 8 });
 		const bad: string[] = [];
 		let config = new Config(DEFAULTS);
@@ -419,7 +424,7 @@ describe("fuzz: remote config path", () => {
 		let remote = makeRemote();
 		const states: Record<string, number> = {};
 		let reboots = 0;
-		const n = 2_000;
+		const n = 2_000 * SCALE;
 		for (let i = 0; i < n; i++) {
 			const applied = remote.appliedRev;
 			let bytes: Uint8Array;

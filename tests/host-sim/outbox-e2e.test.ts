@@ -21,8 +21,8 @@ import { startAedes, startMosquitto, waitFor, type TestBroker } from "../support
 import { FaultProxy } from "./support/fault-proxy";
 
 const SPEED = 50;
-/** records per device per run; three devices per run */
-const RECORDS = 1_000;
+/** records per device per run; three devices per run. `npm run soak` raises it. */
+const RECORDS = Math.max(100, Number(process.env.CURBSIDE_E2E_RECORDS ?? 1_000) || 1_000);
 const DEVICES = ["pole-1", "pole-2", "pole-3"];
 const CONFIG = {
 	sampleMs: 1_000,
@@ -78,7 +78,7 @@ for (const start of [startMosquitto, startAedes]) {
 		async function finish(label: string, extra: Record<string, number> = {}): Promise<void> {
 			for (const id of DEVICES) {
 				const dev = fleet.get(id);
-				await waitFor(() => appended(dev) >= RECORDS, `${id}: ${RECORDS} records`, 120_000);
+				await waitFor(() => appended(dev) >= RECORDS, `${id}: ${RECORDS} records`, RECORDS * 120);
 				dev.runtime!.app!.stop();
 			}
 			for (const id of DEVICES) {
@@ -120,7 +120,7 @@ for (const start of [startMosquitto, startAedes]) {
 			await broker.restart();
 			await waitFor(() => DEVICES.every((id) => (fleet.get(id).runtime?.session?.stats.connects ?? 0) >= 2), "reconnect after restart", 60_000);
 			await finish("broker restart");
-		}, 180_000);
+		}, 60_000 + RECORDS * 180);
 
 		it("a partition of four device-minutes (drop, cut, delay, modem resets) loses nothing", async () => {
 			await street();
@@ -142,7 +142,7 @@ for (const start of [startMosquitto, startAedes]) {
 			}
 			proxy.setDelay(0);
 			await finish("partition", { "pending at heal (min)": pendingAtHeal, "dropped bytes": proxy.stats.droppedBytes });
-		}, 180_000);
+		}, 60_000 + RECORDS * 180);
 
 		it("power cuts during outbox appends lose nothing", async () => {
 			await street();
@@ -180,6 +180,6 @@ for (const start of [startMosquitto, startAedes]) {
 			await waitFor(() => armed.size === 0, "every armed cut fired");
 			await finish("power cuts", { "power cuts": cuts, "torn writes recovered": torn });
 			expect(torn).toBeGreaterThan(0);
-		}, 180_000);
+		}, 60_000 + RECORDS * 180);
 	});
 }
