@@ -345,12 +345,16 @@ describe("device CBOR codec on XS <-> cbor-x", () => {
 		console.log(`[cbor-interop-xs] malformed outcomes: ${JSON.stringify(kinds)}`);
 	});
 
-	it("known cbor-x divergence: it drops a leading U+FEFF from text over 64 bytes; the device codec keeps it on XS", async () => {
+	// cbor-x 1.6.8 with its native extension (cbor-extract) decodes text over 64
+	// bytes with a default TextDecoder, which drops a leading U+FEFF; its
+	// pure-JS path keeps it. Which one runs depends on whether npm installed
+	// the optional platform package, so only the device codec is pinned here.
+	it("a leading U+FEFF in text over 64 bytes survives the device codec on XS (cbor-x may drop it)", async () => {
 		const s = "\ufeff" + "x".repeat(62); // 65 UTF-8 bytes
 		const ours = encode(s);
 		expect(hex(new Uint8Array(cx.encode(s)))).toBe(hex(ours));
-		expect(cxd.decode(ours)).toBe(s.slice(1));
-		expect(cxd.decode(encode(s.slice(0, -1)))).toBe(s.slice(0, -1)); // 64 bytes: kept
+		expect([s, s.slice(1)]).toContain(cxd.decode(ours));
+		expect(decode(ours)).toBe(s);
 		expect(okHex(await xsRoundTrip("boundaries", ours))).toBe(hex(ours));
 		expect(okHex(await xs("boundaries", `__enc(${literal(s)})`))).toBe(hex(ours));
 	});
