@@ -12,17 +12,18 @@ import { FileFlash, FileNvs } from "./bridge/node-storage";
 import { NodeNet } from "./bridge/node-net";
 import { BRIDGE_KEY, type Bridge, type BridgeClock, type BridgeFlash, type BridgeInstrumentation, type BridgeNvs } from "./bridge/types";
 import { DeviceClock } from "./device-clock";
+import type { FlashRingStats, SessionStats, UplinkStats } from "../firmware/net/stats";
 
 /** The firmware's Runtime handle as seen from the host (see firmware/runtime/boot.ts). */
 export interface DeviceRuntime {
 	state: "running" | "halted";
 	deviceId: string;
 	role?: string;
-	session?: { connected: boolean; stats: { connects: number; failures: number; published: number; publishedBytes: number; throttled: number; lastError?: string } };
+	session?: { connected: boolean; stats: SessionStats };
 	/** firmware/runtime/cloud-link.ts as the host sees it */
 	cloud?: {
-		ring?: { stats: { pending: number; pendingBytes: number; nextSeq: number; dropped: number; torn: number; appended: number; sectors: number; capacityBytes: number } };
-		uplink?: { stats: { batches: number; recordsSent: number; bytesSent: number; acks: number; ackTimeouts: number; lost: number } };
+		ring?: { stats: FlashRingStats };
+		uplink?: { stats: UplinkStats };
 		clock: { synced: boolean; epochAtTick0?: number };
 		commands: { stats: { handled: number; refused: number } };
 	};

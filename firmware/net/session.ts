@@ -17,6 +17,8 @@ import { describeError } from "../runtime/errors";
 import type { TaggedLog } from "../runtime/logger";
 import { Backoff } from "./backoff";
 import { TokenBucket } from "./token-bucket";
+import type { SessionStats } from "./stats";
+export type { SessionStats };
 import Time from "time";
 
 export interface SessionOptions {
@@ -50,19 +52,10 @@ export interface PublishOptions {
 	bulk?: boolean;
 }
 
-export interface SessionStats {
-	connects: number;
-	failures: number;
-	lastError?: string;
-	published: number;
-	publishedBytes: number;
-	/** bulk publishes refused by the rate limit (the caller retries) */
-	throttled: number;
-}
 
-/** Rough MQTT PUBLISH size for a payload+topic length: fixed header, length bytes, topic length field (MQTT 3.1.1 §3.3). */
-function wireBytes(n: number): number {
-	return n + 6;
+/** Rough MQTT PUBLISH size: payload, topic, fixed header, length bytes and topic length field (MQTT 3.1.1 §3.3). */
+function wireBytes(topic: string, payload: Uint8Array): number {
+	return payload.byteLength + topic.length + 6;
 }
 
 /** Moddable's mqtt takes an ArrayBuffer, not a view: hand it one of exactly the payload's bytes. */
@@ -132,9 +125,9 @@ export class MqttSession {
 		if (this.#ready) this.#client!.unsubscribe(topic);
 	}
 
-	/** ms until a bulk publish of `bytes` payload bytes would pass the rate limit (0 = now). */
-	bulkWaitMs(bytes: number): number {
-		return this.#bucket ? this.#bucket.waitMs(wireBytes(bytes), Time.ticks) : 0;
+	/** ms until a bulk publish of `payload` on `topic` would pass the rate limit (0 = now); the same cost publish() charges. */
+	bulkWaitMs(topic: string, payload: Uint8Array): number {
+		return this.#bucket ? this.#bucket.waitMs(wireBytes(topic, payload), Time.ticks) : 0;
 	}
 
 	/**
@@ -143,7 +136,7 @@ export class MqttSession {
 	 */
 	publish(topic: string, payload: Uint8Array, options: PublishOptions = {}): boolean {
 		if (!this.#ready) return false;
-		const cost = wireBytes(payload.byteLength + topic.length);
+		const cost = wireBytes(topic, payload);
 		if (this.#bucket) {
 			if (!options.bulk) this.#bucket.force(cost, Time.ticks);
 			else if (!this.#bucket.take(cost, Time.ticks)) {

@@ -6,6 +6,11 @@
  * reconnecting together are what floods.
  * Time comes from the caller (ms ticks) so it runs on any host and in tests.
  */
+/** The device's burst for a configured rate: four seconds' worth, at least 4 KB (one full batch of typical records). */
+export function burstFor(bytesPerS: number): number {
+	return Math.max(4 * 1024, bytesPerS * 4);
+}
+
 export class TokenBucket {
 	readonly ratePerS: number;
 	readonly burst: number;

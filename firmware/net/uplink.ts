@@ -26,6 +26,8 @@ import type { CborMap } from "./cbor/index";
 import type { ClockSync } from "./clock-sync";
 import type { FlashRing } from "./outbox/ring";
 import type { MqttSession } from "./session";
+import type { UplinkStats } from "./stats";
+export type { UplinkStats };
 
 export interface UplinkOptions {
 	ring: FlashRing;
@@ -48,15 +50,6 @@ export interface UplinkOptions {
 	window?: number;
 }
 
-export interface UplinkStats {
-	batches: number;
-	recordsSent: number;
-	bytesSent: number;
-	acks: number;
-	ackTimeouts: number;
-	/** records lost to a full ring since boot (each also reported as an "outbox.loss" record) */
-	lost: number;
-}
 
 interface Flight {
 	/** the batch's send tick: an ack must echo it, so an ack meant for a previous boot's batch of the same id is not taken for this one */
@@ -194,22 +187,14 @@ export class Uplink {
 		const o = this.#o;
 		while (o.session.connected && this.#recordFlights() < (o.window ?? 2)) {
 			const records = o.ring.pending(this.#sentUpTo, o.maxRecords, o.maxBytes ?? 4096);
-			if (records.length === 0) return;
-			let bytes = 0;
-			for (const r of records) bytes += r.body.byteLength + 6;
-			const wait = o.session.bulkWaitMs(bytes);
-			if (wait > 0) {
-				this.#schedule(wait);
-				return;
-			}
-			if (!this.#send(records)) {
-				this.#schedule(Math.max(100, o.session.bulkWaitMs(bytes)));
-				return;
-			}
+			if (records.length === 0 || !this.#send(records)) return;
 		}
 	}
 
-	/** Publishes one batch. @returns false when the session refused it (offline or throttled) */
+	/**
+	 * Publishes one batch.
+	 * @returns false when it did not go: throttled (a flush is scheduled for when the rate limit allows it) or offline (onUp resumes)
+	 */
 	#send(records: { seq: number; body: Uint8Array }[]): boolean {
 		const o = this.#o;
 		const id = this.#nextBatch;
@@ -219,6 +204,11 @@ export class Uplink {
 		if (t0 !== undefined) header.t0 = t0;
 		if (this.stats.lost) header.lost = this.stats.lost;
 		const payload = spliceBatch(header, records);
+		const wait = o.session.bulkWaitMs(this.#topic, payload);
+		if (wait > 0) {
+			this.#schedule(wait);
+			return false;
+		}
 		if (!o.session.publish(this.#topic, payload, { bulk: true })) return false;
 		this.#nextBatch++;
 		this.stats.batches++;

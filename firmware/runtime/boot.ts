@@ -18,6 +18,7 @@ import { encodePayload } from "../contract/codec";
 import type { Role } from "../contract/payloads";
 import { deviceTopic } from "../contract/topics";
 import { MqttSession } from "../net/session";
+import { burstFor } from "../net/token-bucket";
 import restart from "restart";
 import { CloudLink } from "./cloud-link";
 import { FIRMWARE_VERSION } from "../version";
@@ -95,7 +96,7 @@ export function boot(sink: (line: string) => void = (line) => trace(line + "\n")
 		will: { topic: statusTopic, payload: status("offline", false) },
 		birth: () => ({ topic: statusTopic, payload: status("online", true) }),
 		log: logger.tagged("mqtt"),
-		rate: { bytesPerS: config.get("txBytesPerS"), burstBytes: Math.max(4 * 1024, config.get("txBytesPerS") * 4) },
+		rate: { bytesPerS: config.get("txBytesPerS"), burstBytes: burstFor(config.get("txBytesPerS")) },
 	});
 	log.info(`device ${deviceId}, role ${role}, board ${config.get("board")}`);
 

@@ -17,7 +17,7 @@ import { Uplink } from "../net/uplink";
 import { Commands } from "./commands";
 import type { Config } from "./config";
 import { describeError } from "./errors";
-import type { Logger } from "./logger";
+import type { Logger, TaggedLog } from "./logger";
 import { RemoteConfig } from "./remote-config";
 import { RemoteLog } from "./remote-log";
 import { ReplayGuard } from "./replay-guard";
@@ -46,11 +46,14 @@ export class CloudLink {
 	#o: CloudLinkOptions;
 	#topics: { ack: string; cmd: string; desired: string };
 	#reported = false;
+	#log: TaggedLog;
+	#uplinkLog: TaggedLog;
 
 	constructor(o: CloudLinkOptions) {
 		this.#o = o;
 		const { config, logger, session, deviceId } = o;
-		const log = logger.tagged("cloud");
+		const log = (this.#log = logger.tagged("cloud"));
+		this.#uplinkLog = logger.tagged("uplink");
 		this.clock = new ClockSync({ onSync: (t0, rtt) => log.info(`clock synced: ${new Date(t0 + Time.ticks).toISOString()} (rtt ${rtt === Infinity ? "unknown" : rtt + " ms"})`) });
 
 		let uplink: Uplink | undefined;
@@ -70,7 +73,7 @@ export class CloudLink {
 				clock: this.clock,
 				deviceId,
 				bootCount: o.bootCount,
-				log: logger.tagged("uplink"),
+				log: this.#uplinkLog,
 				delayMs: config.get("upDelayMs"),
 				maxRecords: config.get("upMaxRecords"),
 				ackTimeoutMs: config.get("ackTimeoutMs"),
@@ -112,7 +115,7 @@ export class CloudLink {
 
 	/** Handles a control message. @returns false when the topic is not ours (the app's) */
 	route(topic: string, payload: Uint8Array): boolean {
-		const log = this.#o.logger.tagged("cloud");
+		const log = this.#log;
 		if (topic === this.#topics.cmd) this.commands.handle(payload);
 		else if (topic === this.#topics.desired) this.remoteConfig.handle(payload);
 		else if (topic === this.#topics.ack) {
@@ -135,7 +138,7 @@ export class CloudLink {
 		// Once per boot, so the cloud sees keys that were pending a reboot take effect.
 		if (!this.#reported) {
 			this.#reported = true;
-			this.#o.session.publish(deviceTopic(this.#o.deviceId, "cfg/reported"), encodePayload("cfg/reported", this.remoteConfig.current()), { retain: true });
+			this.remoteConfig.reportCurrent();
 		}
 		this.uplink?.onUp();
 	}
@@ -150,7 +153,7 @@ export class CloudLink {
 		try {
 			return this.uplink.record(kind, data as never);
 		} catch (e) {
-			this.#o.logger.tagged("uplink").error(`record ${kind} not kept: ${describeError(e)}`);
+			this.#uplinkLog.error(`record ${kind} not kept: ${describeError(e)}`);
 			return undefined;
 		}
 	}

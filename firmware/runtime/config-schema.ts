@@ -61,6 +61,11 @@ export function isConfigKey(key: string): key is ConfigKey {
 	return Object.prototype.hasOwnProperty.call(CONFIG_SCHEMA, key);
 }
 
+/** False for keys a remote desired config may not set (`remote: false`); unknown keys are left to Config.apply to reject. */
+export function isRemoteSettable(key: string): boolean {
+	return !isConfigKey(key) || (CONFIG_SCHEMA[key] as FieldSpec).remote !== false;
+}
+
 /**
  * Checks one value against its field. Returns undefined when valid, else a
  * short reason (no key name: callers prefix it).

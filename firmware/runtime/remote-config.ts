@@ -11,7 +11,7 @@
 import Preference from "preference";
 import { decodePayload } from "../contract/codec";
 import type { ConfigScalar, ReportedConfig } from "../contract/control-payloads";
-import { CONFIG_SCHEMA, type ConfigKey } from "./config-schema";
+import { isRemoteSettable, type ConfigKey } from "./config-schema";
 import { Config } from "./config";
 import { clip, describeError } from "./errors";
 import type { TaggedLog } from "./logger";
@@ -29,20 +29,31 @@ export interface RemoteConfigOptions {
 export class RemoteConfig {
 	#o: RemoteConfigOptions;
 	#pending = new Set<string>();
+	#appliedRev: number;
 
 	constructor(options: RemoteConfigOptions) {
 		this.#o = options;
+		// Read once: NVS holds it across reboots, this field between writes.
+		const rev = Preference.get(DOMAIN, REV_KEY);
+		this.#appliedRev = typeof rev === "number" ? rev : 0;
 	}
 
 	/** The last applied desired revision (0 before any). */
 	get appliedRev(): number {
-		const rev = Preference.get(DOMAIN, REV_KEY);
-		return typeof rev === "number" ? rev : 0;
+		return this.#appliedRev;
 	}
 
 	/** Handles one .../cfg/desired message and reports the outcome. Never throws. */
 	handle(bytes: Uint8Array): ReportedConfig {
-		const reported = this.#apply(bytes);
+		return this.#send(this.#apply(bytes));
+	}
+
+	/** Reports the current state (at the first connect of a boot, so the cloud sees reboots apply pending keys). Never throws. */
+	reportCurrent(): ReportedConfig {
+		return this.#send(this.current());
+	}
+
+	#send(reported: ReportedConfig): ReportedConfig {
 		try {
 			this.#o.report(reported);
 		} catch (e) {
@@ -64,12 +75,11 @@ export class RemoteConfig {
 			const desired = decodePayload("cfg/desired", bytes);
 			rev = desired.rev;
 			if (rev <= this.appliedRev) return this.current(rev);
-			for (const key of Object.keys(desired.values)) {
-				const spec = (CONFIG_SCHEMA as Record<string, { remote?: boolean }>)[key];
-				if (spec && spec.remote === false) throw new RangeError(`config: ${key} cannot be set remotely (it names the device; reflash or use the console)`);
-			}
+			for (const key of Object.keys(desired.values))
+				if (!isRemoteSettable(key)) throw new RangeError(`config: ${key} cannot be set remotely (it names the device; reflash or use the console)`);
 			const changed = this.#o.config.apply(desired.values);
 			Preference.set(DOMAIN, REV_KEY, rev);
+			this.#appliedRev = rev;
 			for (const key of changed) if (!Config.isLive([key])) this.#pending.add(key);
 			log.info(`config rev ${rev} applied: ${changed.length ? changed.join(", ") : "no change"}${this.#pending.size ? `; after reboot: ${[...this.#pending].join(", ")}` : ""}`);
 			return this.current(rev);

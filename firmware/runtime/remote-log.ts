@@ -82,11 +82,15 @@ export class RemoteLog {
 	#errorSeen(): void {
 		if (this.#timer) return;
 		const allowedIn = Math.max(0, this.#last + this.#o.minIntervalMs() - Time.ticks);
+		this.#uploadLater(Math.max(allowedIn, this.#o.settleMs ?? 2_000), true);
+	}
+
+	/** One pending upload at a time; offline or throttled, it is retried once, then the next error tries again. */
+	#uploadLater(ms: number, retry: boolean): void {
 		this.#timer = Timer.set(() => {
 			this.#timer = undefined;
 			const r = this.push("error");
-			// Offline or throttled: one retry later, still a single pending upload.
-			if (!r.sent && r.retryInMs !== undefined) this.#timer = Timer.set(() => ((this.#timer = undefined), this.push("error")), Math.max(r.retryInMs, 5_000));
-		}, Math.max(allowedIn, this.#o.settleMs ?? 2_000));
+			if (!r.sent && retry) this.#uploadLater(Math.max(r.retryInMs ?? 0, 5_000), false);
+		}, ms);
 	}
 }

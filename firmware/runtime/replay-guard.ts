@@ -9,6 +9,7 @@
 import Preference from "preference";
 import { decode, encode } from "../net/cbor/index";
 import type { CommandCode } from "../contract/control-payloads";
+import { describeError } from "./errors";
 
 const DOMAIN = "cmd";
 const KEY = "seen";
@@ -37,7 +38,7 @@ export class ReplayGuard {
 				if (!Array.isArray(list)) throw new TypeError("not a list");
 				for (const e of list) if (Array.isArray(e) && typeof e[0] === "string" && typeof e[1] === "number") this.#seen.push([e[0], e[1]]);
 			} catch (e) {
-				this.loadError = `stored command ids unreadable (${String((e as Error).message ?? e)}); starting empty`;
+				this.loadError = `stored command ids unreadable (${describeError(e)}); starting empty`;
 			}
 		}
 	}

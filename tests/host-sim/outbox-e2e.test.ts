@@ -17,6 +17,7 @@ import type { MemoryFlash, MemoryPartition } from "../../host-sim/bridge/memory"
 import { Fleet } from "../../host-sim/fleet";
 import type { SimDevice } from "../../host-sim/device";
 import { Acker, missingSeqs } from "../../tools/ops/acker";
+import { burstFor } from "../../firmware/net/token-bucket";
 import { startAedes, startMosquitto, waitFor, type TestBroker } from "../support/brokers";
 import { FaultProxy } from "./support/fault-proxy";
 
@@ -33,7 +34,8 @@ const CONFIG = {
 	backoffMinMs: 500,
 	backoffMaxMs: 20_000,
 	healthMs: 60_000,
-	txBytesPerS: 4_096,
+	// The schema's minimum: well below how fast a partition's backlog would drain unpaced (≈2 KB/s here).
+	txBytesPerS: 256,
 };
 
 /** Device-ms to wait in real ms. */
@@ -135,13 +137,36 @@ for (const start of [startMosquitto, startAedes]) {
 			expect(pendingAtHeal).toBeGreaterThan(100); // the partition really held records back
 			proxy.setDelay(40);
 			proxy.setMode("pass");
+			// The backlog drains no faster than the rate limit. From any moment t1 on, the
+			// bytes sent are at most one burst (what the bucket can hold at t1) plus rate × device time.
+			const uplinkBytes = (id: string) => fleet.get(id).runtime!.cloud!.uplink!.stats.bytesSent;
+			const connects = (id: string) => fleet.get(id).runtime!.session!.stats.connects;
+			const atHeal = DEVICES.map(uplinkBytes);
+			const connectsAtHeal = DEVICES.map(connects);
+			await waitFor(() => DEVICES.every((id, i) => connects(id) > connectsAtHeal[i]), "reconnect after heal", 60_000);
+			const t1 = clock.ticks();
+			const atT1 = DEVICES.map(uplinkBytes);
+			await waitFor(() => DEVICES.every((id) => fleet.get(id).runtime!.cloud!.ring!.stats.pending < 20), "backlog drained", 60_000);
+			const drainS = (clock.ticks() - t1) / 1000;
+			const burst = burstFor(CONFIG.txBytesPerS);
+			const drained = DEVICES.map((id, i) => uplinkBytes(id) - atHeal[i]);
+			for (let i = 0; i < DEVICES.length; i++) {
+				expect(drained[i]).toBeGreaterThan(2 * burst); // the backlog was bigger than a burst: the limit had to pace it
+				expect(uplinkBytes(DEVICES[i]) - atT1[i]).toBeLessThanOrEqual(burst + CONFIG.txBytesPerS * drainS);
+			}
 			// A flaky cellular link while the backlog drains: the modem drops every connection now and then.
 			for (let i = 0; i < 3; i++) {
 				await deviceMs(10_000);
 				proxy.cutAll();
 			}
 			proxy.setDelay(0);
-			await finish("partition", { "pending at heal (min)": pendingAtHeal, "dropped bytes": proxy.stats.droppedBytes });
+			await finish("partition", {
+				"pending at heal (min)": pendingAtHeal,
+				"dropped bytes": proxy.stats.droppedBytes,
+				"drain bytes (max)": Math.max(...drained),
+				"drain device-s": Math.round(drainS),
+				"rate-limit bound B": Math.round(burst + CONFIG.txBytesPerS * drainS),
+			});
 		}, 60_000 + RECORDS * 180);
 
 		it("power cuts during outbox appends lose nothing", async () => {

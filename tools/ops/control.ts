@@ -44,8 +44,9 @@ export class Control {
 	async #exchange<K extends PayloadKind>(device: string, channel: K & DeviceChannel, send: () => Promise<void>, match: (p: PayloadTypes[K]) => boolean, waitMs: number, what: string): Promise<PayloadTypes[K]> {
 		const topic = deviceTopic(device, channel);
 		let timer: NodeJS.Timeout | undefined;
+		let waiter: { topic: string; accept: (payload: Buffer) => boolean } | undefined;
 		const result = new Promise<PayloadTypes[K]>((resolve, reject) => {
-			const waiter = {
+			waiter = {
 				topic,
 				accept: (payload: Buffer) => {
 					let decoded: PayloadTypes[K];
@@ -62,7 +63,7 @@ export class Control {
 			};
 			this.#waiters.add(waiter);
 			timer = setTimeout(() => {
-				this.#waiters.delete(waiter);
+				this.#waiters.delete(waiter!);
 				reject(new Error(`no ${what} from ${device} within ${waitMs} ms (is it online?)`));
 			}, waitMs);
 		});
@@ -72,6 +73,7 @@ export class Control {
 			return await result;
 		} finally {
 			clearTimeout(timer);
+			if (waiter) this.#waiters.delete(waiter);
 			await this.#client!.unsubscribeAsync(topic).catch(() => {});
 		}
 	}
@@ -104,21 +106,14 @@ export class Control {
 		return this.#exchange(device, "cfg/reported", () => this.publishRaw(device, "cfg/desired", payload, true), (r) => r.rev === rev, waitMs, `report for config rev ${rev}`);
 	}
 
-	/** Asks for the device's log ring and resolves with the upload. */
-	async logs(device: string, waitMs = 15_000): Promise<LogPayload> {
-		let refused: CommandResult | undefined;
-		const upload = this.#exchange(
-			device,
-			"log",
-			async () => {
-				refused = await this.command(device, "logs", { waitMs });
-				if (!refused.ok || refused.data?.entries === 0) throw new Error(`${device} did not upload logs: ${refused.code}${refused.msg ? ` (${refused.msg})` : ""}${refused.data?.retryInMs ? `, retry in ${refused.data.retryInMs} ms` : ""}`);
-			},
-			() => true,
-			waitMs,
-			"log upload",
-		);
-		return upload;
+	/** Asks for the device's log ring and resolves with the upload. @throws Error when the device refuses or is rate-limited */
+	logs(device: string, waitMs = 15_000): Promise<LogPayload> {
+		const ask = async () => {
+			const r = await this.command(device, "logs", { waitMs });
+			if (!r.ok || r.data?.entries === 0)
+				throw new Error(`${device} did not upload logs: ${r.code}${r.msg ? ` (${r.msg})` : ""}${r.data?.retryInMs ? `, retry in ${r.data.retryInMs} ms` : ""}`);
+		};
+		return this.#exchange(device, "log", ask, () => true, waitMs, "log upload");
 	}
 
 	async close(): Promise<void> {

@@ -40,6 +40,8 @@ import {
 	STATE_ACKED,
 } from "./format";
 import { PendingIndex } from "./pending-index";
+import type { FlashRingStats } from "../stats";
+export type { FlashRingStats };
 
 /** The members of Moddable's `flash` Flash this ring uses: pass `new Flash("outbox")`. */
 export interface FlashLike {
@@ -76,23 +78,6 @@ export interface OutboxRecord {
 	body: Uint8Array;
 }
 
-export interface FlashRingStats {
-	/** unacked records */
-	pending: number;
-	/** body bytes of the unacked records */
-	pendingBytes: number;
-	/** seq the next append gets */
-	nextSeq: number;
-	/** unacked records dropped to make room, since boot */
-	dropped: number;
-	/** torn or damaged records and sector headers found at recovery */
-	torn: number;
-	sectors: number;
-	/** record space of all sectors, headers included, in bytes */
-	capacityBytes: number;
-	/** records appended since boot */
-	appended: number;
-}
 
 const DEFAULT_MAX_BODY_BYTES = 1024;
 const ACKED = Uint8Array.of(STATE_ACKED);
