@@ -163,9 +163,9 @@ for (const start of [startMosquitto, startAedes]) {
 			await finish("partition", {
 				"pending at heal (min)": pendingAtHeal,
 				"dropped bytes": proxy.stats.droppedBytes,
-				"drain bytes (max)": Math.max(...drained),
-				"drain device-s": Math.round(drainS),
-				"rate-limit bound B": Math.round(burst + CONFIG.txBytesPerS * drainS),
+				"bytes sent since heal (max)": Math.max(...drained),
+				"device-s from reconnect to drained": Math.round(drainS),
+				"rate-limit allowance in that time B": Math.round(burst + CONFIG.txBytesPerS * drainS),
 			});
 		}, 60_000 + RECORDS * 180);
 

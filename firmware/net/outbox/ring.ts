@@ -194,13 +194,12 @@ export class FlashRing {
 			if (!length) continue;
 			if (out.length && bytes + length > maxBytes) break;
 			bytes += length;
-			// read() without useHostBuffer returns an ArrayBuffer (Moddable modules/files/flash).
-			const body = new Uint8Array(this.#flash.read(index.offsetAt(i) + RECORD_HEADER_BYTES, length) as ArrayBuffer);
-			out.push({ seq: index.seqAt(i), body });
+			out.push({ seq: index.seqAt(i), body: this.#read(index.offsetAt(i) + RECORD_HEADER_BYTES, length) });
 		}
 		return out;
 	}
 
+	/** read() without useHostBuffer returns an ArrayBuffer (Moddable modules/files/flash). */
 	#read(offset: number, byteLength: number): Uint8Array {
 		return new Uint8Array(this.#flash.read(offset, byteLength) as ArrayBuffer);
 	}
