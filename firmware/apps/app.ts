@@ -9,6 +9,7 @@ import type { Logger, TaggedLog } from "../runtime/logger";
 import type { Scheduler } from "../runtime/scheduler";
 import type { MqttSession } from "../net/session";
 import type { Commands } from "../runtime/commands";
+import type { PartState } from "../contract/payloads";
 
 export interface AppContext {
 	deviceId: string;
@@ -19,6 +20,10 @@ export interface AppContext {
 	session: MqttSession;
 	/** Persists a telemetry or event record in the outbox (sent in batches, kept until acked). @returns its seq, or undefined when it could not be kept (already logged) */
 	record(kind: string, data: Record<string, unknown>): number | undefined;
+	/** Epoch ms now, or undefined until the clock is synced from the cloud (firmware/net/clock-sync.ts). */
+	epoch(): number | undefined;
+	/** This boot's number (NVS), which [boot, ticks] record times refer to. */
+	bootCount: number;
 	/** Where an app registers its own commands. */
 	commands: Commands;
 }
@@ -28,6 +33,8 @@ export interface App {
 	start(): void;
 	/** Parks the hardware and stops every task. Safe to call twice. */
 	stop(): void;
+	/** State of each fitted part, for the health record (light pole). */
+	parts?(): Record<string, PartState>;
 	/** A message on a topic this app subscribed to. */
 	onMessage?(topic: string, payload: Uint8Array): void;
 }

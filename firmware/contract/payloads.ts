@@ -42,7 +42,12 @@ export interface HealthPayload {
 	outboxPending?: number;
 	/** outbox records dropped since boot because the ring was full */
 	outboxLost?: number;
+	/** state of each fitted part (light pole): the sensor status field; failures are also sensor.fault records */
+	parts?: Record<string, PartState>;
 }
+
+export const PART_STATES = ["starting", "ok", "failed", "off"] as const;
+export type PartState = (typeof PART_STATES)[number];
 
 function version(fields: Record<string, unknown>, path: string): number {
 	return integer(fields.v, `${path}.v`, 1, CONTRACT_VERSION);
@@ -67,7 +72,7 @@ export function validateStatus(value: unknown): StatusPayload {
 /** @throws ProtocolError */
 export function validateHealth(value: unknown): HealthPayload {
 	const f = record(value, "health");
-	onlyKeys(f, "health", ["v", "t", "uptimeS", "heapSlots", "heapChunkBytes", "freeBytes", "resetReason", "bootCount", "connects", "logDropped", "outboxPending", "outboxLost"]);
+	onlyKeys(f, "health", ["v", "t", "uptimeS", "heapSlots", "heapChunkBytes", "freeBytes", "resetReason", "bootCount", "connects", "logDropped", "outboxPending", "outboxLost", "parts"]);
 	return {
 		v: version(f, "health"),
 		t: integer(f.t, "health.t", 0),
@@ -81,5 +86,11 @@ export function validateHealth(value: unknown): HealthPayload {
 		logDropped: integer(f.logDropped, "health.logDropped", 0),
 		outboxPending: optional(f.outboxPending, (x) => integer(x, "health.outboxPending", 0)),
 		outboxLost: optional(f.outboxLost, (x) => integer(x, "health.outboxLost", 0)),
+		parts: optional(f.parts, (x) => {
+			const m = record(x, "health.parts");
+			const out: Record<string, PartState> = {};
+			for (const key of Object.keys(m)) out[text(key, "health.parts key", 16)] = oneOf(m[key], `health.parts.${key}`, PART_STATES);
+			return out;
+		}),
 	};
 }

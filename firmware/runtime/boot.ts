@@ -106,6 +106,8 @@ export function boot(sink: (line: string) => void = (line) => trace(line + "\n")
 		if (typeof delayMs !== "number" || !Number.isInteger(delayMs) || delayMs < 0 || delayMs > 60_000) throw new RangeError("reboot: delayMs must be an integer 0..60000");
 		// Later, so the result and the offline status get out first.
 		scheduler.after("reboot", delayMs, () => {
+			// An orderly stop first: the app closes its partial windows into the outbox, so a planned reboot loses no count.
+			app.stop();
 			session.stop();
 			restart("reboot command");
 		});
@@ -120,6 +122,8 @@ export function boot(sink: (line: string) => void = (line) => trace(line + "\n")
 		session,
 		commands: cloud.commands,
 		record: (kind, data) => cloud.record(kind, data),
+		epoch: () => cloud.clock.now(),
+		bootCount,
 	});
 	session.onMessage = (topic, payload) => {
 		if (!cloud.route(topic, payload)) app.onMessage?.(topic, payload);
@@ -136,6 +140,7 @@ export function boot(sink: (line: string) => void = (line) => trace(line + "\n")
 			logDropped: logger.dropped,
 			outboxPending: ring?.pending,
 			outboxLost: cloud.uplink?.stats.lost,
+			parts: app.parts?.(),
 		});
 		if (session.publish(deviceTopic(deviceId, "health"), payload, { bulk: true })) log.debug(`health sent (${payload.byteLength} bytes)`);
 	};

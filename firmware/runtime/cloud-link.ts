@@ -9,6 +9,7 @@ import Flash from "flash";
 import Preference from "preference";
 import Time from "time";
 import { decodePayload, encodePayload } from "../contract/codec";
+import { validateRecordData } from "../contract/telemetry";
 import { deviceTopic, parseTopic, TIME_TOPIC } from "../contract/topics";
 import { ClockSync } from "../net/clock-sync";
 import { FlashRing } from "../net/outbox/ring";
@@ -147,10 +148,16 @@ export class CloudLink {
 		this.uplink?.onDown();
 	}
 
-	/** Persists one telemetry or event record. @returns its seq, or undefined when it could not be kept (logged) */
+	/**
+	 * Persists one telemetry or event record, after checking it against the
+	 * contract's allowlist (firmware/contract/telemetry.ts): an unknown kind,
+	 * an unknown field or a non-finite number never reaches flash.
+	 * @returns its seq, or undefined when it could not be kept (logged)
+	 */
 	record(kind: string, data: Record<string, unknown>): number | undefined {
 		if (!this.uplink) return undefined;
 		try {
+			validateRecordData(kind, data);
 			return this.uplink.record(kind, data as never);
 		} catch (e) {
 			this.#uplinkLog.error(`record ${kind} not kept: ${describeError(e)}`);

@@ -43,6 +43,26 @@ export const CONFIG_SCHEMA = deepFreeze({
 	ackTimeoutMs: { type: "int", min: 1_000, max: 600_000, live: true },
 	txBytesPerS: { type: "int", min: 256, max: 1_000_000 },
 	logRateMs: { type: "int", min: 1_000, max: 86_400_000, live: true },
+	// Local time for schedules: minutes east of UTC (no DST rules on the device; ops pushes the new offset).
+	utcOffsetMin: { type: "int", min: -720, max: 840, live: true },
+	// Light pole (firmware/apps/light-pole): fitted parts, aggregation, counters.
+	parts: { type: "string", maxLength: 120, pattern: /^[a-z0-9]*(,[a-z0-9]+)*$/, hint: "comma-separated part names, e.g. sht3x,veml7700,pms5003,ld2410,people,vehicles,bay,lamp" },
+	windowMs: { type: "int", min: 1_000, max: 3_600_000, live: true },
+	counterUse: { type: "enum", values: ["pedestrians", "footfall", "equipment"], live: true },
+	laneDirection: { type: "enum", values: ["forward", "backward"], live: true },
+	debounceMs: { type: "int", min: 0, max: 1_000 },
+	// Lamp (lamp-policy.ts): dusk/dawn, schedule, presence boost, fail-safe, energy.
+	lampWatts: { type: "int", min: 1, max: 2_000, live: true },
+	lampMinPct: { type: "int", min: 0, max: 100 },
+	lampOnLux: { type: "int", min: 1, max: 10_000, live: true },
+	lampOffLux: { type: "int", min: 2, max: 20_000, live: true },
+	lampHoldMs: { type: "int", min: 0, max: 3_600_000, live: true },
+	lampNightPct: { type: "int", min: 0, max: 100, live: true },
+	lampSchedule: { type: "string", maxLength: 120, pattern: /^([0-2]\d:[0-5]\d-[0-2]\d:[0-5]\d=\d{1,3})?(,[0-2]\d:[0-5]\d-[0-2]\d:[0-5]\d=\d{1,3})*$/, hint: "HH:MM-HH:MM=percent, comma-separated", live: true },
+	lampBoostPct: { type: "int", min: 0, max: 100, live: true },
+	lampBoostMs: { type: "int", min: 0, max: 3_600_000, live: true },
+	lampSafePct: { type: "int", min: 0, max: 100, live: true },
+	offlineMs: { type: "int", min: 10_000, max: 86_400_000, live: true },
 } as const satisfies Record<string, FieldSpec>);
 
 function deepFreeze<T extends object>(o: T): T {
