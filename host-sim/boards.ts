@@ -14,10 +14,21 @@
  */
 import { SimBoard, type BoardClock, type ProviderDefaults, type SimDevice } from "./io/board";
 import { SHT3xModel, type EnvironmentScenario, type SHT3xFault } from "./models/sht3x";
+import { BME280Model } from "./models/bme280";
+import { VEML7700Model } from "./models/veml7700";
+import { PMS5003Model } from "./models/pms5003";
+import { LD2410Model } from "./models/ld2410";
+import { BeamPairModel } from "./models/beam-pair";
+import { LoopDetectorModel } from "./models/loop-detector";
+import { LampDimmerModel } from "./models/lamp-dimmer";
+import type { PoleWorld } from "./world/pole-world";
+import { playStreet } from "./world/street";
 
 /** What boardSpec.scenario may hold (all optional). */
 export interface BoardScenario {
-	/** a range for the diurnal curve, or (in-process only) a function of ticks */
+	/** the street around a light pole (host-sim/world/pole-world.ts); it outlives the board. Set by the fleet. */
+	world?: PoleWorld;
+	/** a range for the diurnal curve, or (in-process only) a function of ticks; ignored when a world is given */
 	environment?: DiurnalRange | EnvironmentScenario;
 	/** faults set on the parts at boot */
 	faults?: { sht3x?: SHT3xFault };
@@ -54,6 +65,8 @@ export function diurnal(range: DiurnalRange = {}): EnvironmentScenario {
 }
 
 function environmentOf(scenario: BoardScenario): EnvironmentScenario {
+	const world = scenario.world;
+	if (world) return () => world.environment();
 	const env = scenario.environment;
 	return typeof env === "function" ? env : diurnal(env);
 }
@@ -67,31 +80,54 @@ function addSHT3x(board: SimBoard, scenario: BoardScenario, data: number, clock:
 	return model;
 }
 
+/**
+ * Generic ESP32 light-pole wiring (README "Light pole wiring"): pins with
+ * internal pull-ups for the open-collector inputs (GPIO 34–39 have none).
+ */
+const PINS = Object.freeze({
+	statusLed: 2,
+	lampDim: 25,
+	lampRelay: 26,
+	beamA: 27,
+	beamB: 14,
+	vehicleLoop: 13,
+	parkingBay: 4,
+	radarRx: 32,
+	radarTx: 33,
+});
+
 type BoardBuilder = (board: SimBoard, scenario: BoardScenario) => ProviderDefaults;
 
 const CATALOG: Readonly<Record<string, BoardBuilder>> = Object.freeze({
 	generic(board, scenario) {
-		addSHT3x(board, scenario, 21, 22);
+		const sht3x = addSHT3x(board, scenario, 21, 22);
+		const env = environmentOf(scenario);
+		const world = scenario.world;
+		const bme280 = new BME280Model({ scenario: (t) => ({ ...env(t), hPa: world ? world.environment().hPa : 1013.25 }) });
+		board.attachI2C(0, 0x76, bme280, { data: 21, clock: 22 });
+		const veml7700 = new VEML7700Model({ scenario: world ? () => ({ lux: world.lux() }) : undefined });
+		board.attachI2C(0, 0x10, veml7700, { data: 21, clock: 22 });
+		const pms5003 = new PMS5003Model({ scenario: world ? () => world.particulates() : undefined });
+		board.attachSerial(2, pms5003);
+		const ld2410 = new LD2410Model({ scenario: world ? () => (world.presence() ? { moving: { cm: world.presence()!.cm, energy: 70 } } : undefined) : undefined });
+		board.attachSerial(1, ld2410);
+		// Beams and loops: NPN open-collector outputs, active low, with 10 kΩ pull-ups on the board.
+		const beams = new BeamPairModel(board.pin(PINS.beamA), board.pin(PINS.beamB), board, { bounces: world?.scenario.pedestrians?.bounces ?? 2 });
+		const vehicleLoop = new LoopDetectorModel(board.pin(PINS.vehicleLoop), board);
+		const bayLoop = new LoopDetectorModel(board.pin(PINS.parkingBay), board, { responseMs: 500 });
+		const lamp = new LampDimmerModel(board, { dimPin: PINS.lampDim, relayPin: PINS.lampRelay, inverted: true });
+		Object.assign(board.parts, { bme280, veml7700, pms5003, ld2410, beams, vehicleLoop, bayLoop, lamp });
+		if (world) playStreet(world, board, { beams, vehicleLoop, bayLoop, faultable: { sht3x, bme280, veml7700, pms5003, ld2410, people: beams, vehicles: vehicleLoop, bay: bayLoop } });
 		return {
 			I2C: { data: 21, clock: 22, port: 0 },
 			SPI: { clock: 18, in: 19, out: 23, port: 2 },
 			// UART2 for the particulate sensor (PMS5003 talks 9600 8N1).
 			Serial: { port: 2, receive: 16, transmit: 17, baud: 9600 },
 			Digital: { pin: 0, mode: 1 },
-			// Lamp driver dimming input (1–10 V / PWM interface) at 1 kHz.
-			PWM: { pin: 25, hz: 1000 },
-			// GPIO 34–39 are input-only: a good home for counter inputs.
-			PulseCount: { signal: 34 },
-			pin: {
-				statusLed: 2,
-				lampDim: 25,
-				lampRelay: 26,
-				peopleCounter: 34,
-				vehicleCounter: 35,
-				parkingBay: 36,
-				radarRx: 32,
-				radarTx: 33,
-			},
+			// Lamp driver dimming input (0–10 V stage) at 1 kHz.
+			PWM: { pin: PINS.lampDim, hz: 1000 },
+			PulseCount: { signal: PINS.vehicleLoop },
+			pin: { ...PINS },
 		};
 	},
 	m5paper(board, scenario) {

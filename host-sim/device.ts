@@ -13,6 +13,7 @@ import { NodeNet } from "./bridge/node-net";
 import { BRIDGE_KEY, type Bridge, type BridgeClock, type BridgeFlash, type BridgeInstrumentation, type BridgeNvs } from "./bridge/types";
 import { DeviceClock } from "./device-clock";
 import type { FlashRingStats, SessionStats, UplinkStats } from "../firmware/net/stats";
+import type { PoleWorld } from "./world/pole-world";
 
 /** The firmware's Runtime handle as seen from the host (see firmware/runtime/boot.ts). */
 export interface DeviceRuntime {
@@ -63,6 +64,8 @@ export class SimDevice {
 	readonly counters: BridgeInstrumentation = { networkBytesRead: 0, networkBytesWritten: 0 };
 	runtime: DeviceRuntime | undefined;
 	bridge: Bridge | undefined;
+	/** the street around a light pole (host-sim/world/pole-world.ts); outlives boots */
+	world: PoleWorld | undefined;
 	boots = 0;
 	#options: SimDeviceOptions;
 	#clock: DeviceClock | undefined;

@@ -9,6 +9,7 @@ import { bundleFirmware } from "./bundle";
 import type { BridgeClock } from "./bridge/types";
 import { SimDevice } from "./device";
 import { simConfig } from "./manifest-config";
+import { PoleWorld, parseScenario, type Scenario } from "./world/pole-world";
 
 const ENTRY = fileURLToPath(new URL("./device-entry.ts", import.meta.url));
 
@@ -26,8 +27,21 @@ export interface DeviceSpec {
 	board: string;
 	/** mc/config overrides (name → value) */
 	config?: Record<string, unknown>;
+	/**
+	 * Light pole: a PoleWorld, or a scenario (README "Light-pole scenarios")
+	 * the fleet turns into one; default DEFAULT_STREET. Other roles: board
+	 * scenario data (host-sim/boards.ts).
+	 */
 	scenario?: unknown;
 }
+
+/** A modest street for a pole run without a scenario: a few people and cars an hour, dusk and dawn. */
+export const DEFAULT_STREET: Scenario = Object.freeze({
+	startTime: "17:00",
+	pedestrians: { perHour: [2, 1, 1, 1, 2, 6, 20, 60, 90, 50, 40, 45, 70, 55, 45, 50, 70, 95, 80, 50, 30, 20, 10, 5], towardsShare: 0.55 },
+	vehicles: { perHour: [10, 5, 4, 4, 8, 30, 120, 300, 320, 200, 160, 170, 190, 180, 170, 200, 300, 340, 260, 150, 90, 60, 40, 20] },
+	parking: { arrivalsPerHour: 2, stayMin: [10, 90] },
+}) as Scenario;
 
 export interface FleetOptions {
 	broker: { host: string; port: number };
@@ -57,6 +71,12 @@ export class Fleet {
 			mqttPort: this.#options.broker.port,
 			...spec.config,
 		});
+		let scenario = spec.scenario;
+		let world: PoleWorld | undefined;
+		if (spec.role === "light-pole") {
+			world = spec.scenario instanceof PoleWorld ? spec.scenario : new PoleWorld(parseScenario(spec.scenario ?? DEFAULT_STREET), this.#options.clock);
+			scenario = { world };
+		}
 		const device = new SimDevice({
 			id: spec.id,
 			script: await firmwareScript(),
@@ -64,9 +84,10 @@ export class Fleet {
 			clock: this.#options.clock,
 			stateDir: this.#options.stateDir,
 			board: spec.board,
-			scenario: spec.scenario,
+			scenario,
 			onLine: (line) => this.#options.onLine?.(spec.id, line),
 		});
+		device.world = world;
 		this.devices.set(spec.id, device);
 		return device;
 	}

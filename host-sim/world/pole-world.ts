@@ -53,11 +53,18 @@ export class EventStream {
 	#maxRatePerMs: number;
 	#cursor = 0;
 
-	/** @param rate events per hour at a world time; `maxPerHour` bounds it (thinning, Lewis–Shedler 1979) */
-	constructor(seed: number, rate: (worldMs: number) => number, maxPerHour: number) {
+	#minGapMs: number;
+
+	/**
+	 * @param rate events per hour at a world time; `maxPerHour` bounds it (thinning, Lewis–Shedler 1979)
+	 * @param minGapMs events closer than this are pushed apart: two cars cannot be over one loop
+	 *   at once, and two people abreast break a beam pair once (a real limit of beams, not modelled)
+	 */
+	constructor(seed: number, rate: (worldMs: number) => number, maxPerHour: number, minGapMs = 0) {
 		this.#rng = xorshift(seed);
 		this.#rate = rate;
 		this.#maxRatePerMs = maxPerHour / HOUR_MS;
+		this.#minGapMs = minGapMs;
 	}
 
 	/** The first event at or after `worldMs`, or undefined when the stream is empty. */
@@ -72,12 +79,13 @@ export class EventStream {
 	}
 
 	#generate(): void {
-		let t = this.times[this.times.length - 1] ?? 0;
+		const last = this.times[this.times.length - 1];
+		let t = last ?? 0;
 		for (;;) {
 			t += -Math.log(1 - this.#rng()) / this.#maxRatePerMs;
 			if (this.#rng() * this.#maxRatePerMs * HOUR_MS <= this.#rate(t)) break;
 		}
-		this.times.push(Math.round(t));
+		this.times.push(Math.round(last === undefined ? t : Math.max(t, last + this.#minGapMs)));
 	}
 }
 
@@ -86,12 +94,15 @@ export interface WorldLedger {
 	pedestriansTowards: number;
 	pedestriansAway: number;
 	vehicles: number;
-	bayChanges: number;
+	/** cars that parked in the bay */
+	bayArrivals: number;
 }
 
 export class PoleWorld {
 	readonly scenario: Readonly<Scenario>;
-	readonly ledger: WorldLedger = { pedestriansTowards: 0, pedestriansAway: 0, vehicles: 0, bayChanges: 0 };
+	readonly ledger: WorldLedger = { pedestriansTowards: 0, pedestriansAway: 0, vehicles: 0, bayArrivals: 0 };
+	/** world time the car in the bay leaves (street state, survives the pole's reboots) */
+	bayFreeAt = -Infinity;
 	readonly pedestrians: EventStream;
 	readonly vehicles: EventStream;
 	readonly parking: EventStream;
@@ -110,8 +121,8 @@ export class PoleWorld {
 		const ped = scenario.pedestrians ?? {};
 		const veh = scenario.vehicles ?? {};
 		const park = scenario.parking ?? {};
-		this.pedestrians = new EventStream(this.#seed * 3 + 1, (t) => this.#hourly(ped.perHour ?? 0, t), peak(ped.perHour ?? 0));
-		this.vehicles = new EventStream(this.#seed * 3 + 2, (t) => this.#hourly(veh.perHour ?? 0, t), peak(veh.perHour ?? 0));
+		this.pedestrians = new EventStream(this.#seed * 3 + 1, (t) => this.#hourly(ped.perHour ?? 0, t), peak(ped.perHour ?? 0), 1_000);
+		this.vehicles = new EventStream(this.#seed * 3 + 2, (t) => this.#hourly(veh.perHour ?? 0, t), peak(veh.perHour ?? 0), 1_500);
 		this.parking = new EventStream(this.#seed * 3 + 3, (t) => this.#hourly(park.arrivalsPerHour ?? 0, t), peak(park.arrivalsPerHour ?? 0));
 	}
 

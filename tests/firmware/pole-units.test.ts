@@ -163,4 +163,8 @@ describe("windows", () => {
 		expect(msToBoundary(synced, 300_000)).toBe(270_000);
 		expect(windowTime(synced)).toBe(1_767_225_630_000);
 	});
+	it("skips a boundary closer than a tenth of a window (no sliver windows after a clock step)", () => {
+		expect(msToBoundary({ ticks: () => 0, epoch: () => 1_767_225_899_500, bootCount: 1 }, 300_000)).toBe(300_500);
+		expect(msToBoundary({ ticks: () => 0, epoch: () => 1_767_225_870_000, bootCount: 1 }, 300_000)).toBe(30_000);
+	});
 });

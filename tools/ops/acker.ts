@@ -14,6 +14,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { MqttClient } from "mqtt";
 import { decodePayload, encodePayload } from "../../firmware/contract/codec";
+import { validateRecordData } from "../../firmware/contract/telemetry";
 import { seqRanges, type UpPayload, type UpRecord } from "../../firmware/contract/sync-payloads";
 import { allDevicesFilter, deviceTopic, parseTopic } from "../../firmware/contract/topics";
 import { describeError } from "../../firmware/runtime/errors";
@@ -30,6 +31,8 @@ export interface StoredRecord {
 	data: Record<string, unknown>;
 	/** ops wall clock when stored */
 	receivedAt: number;
+	/** why the record breaks the telemetry contract (firmware/contract/telemetry.ts); stored and acked anyway, never lost */
+	offContract?: string;
 }
 
 export interface DeviceLedger {
@@ -47,6 +50,8 @@ export interface AckerStats {
 	duplicates: number;
 	rejected: number;
 	acksSent: number;
+	/** records stored although they break the telemetry contract (an old or foreign firmware) */
+	offContract: number;
 }
 
 export interface AckerOptions {
@@ -56,12 +61,14 @@ export interface AckerOptions {
 	clientId?: string;
 	/** delay acks (tests: simulate a slow cloud), ms */
 	ackDelayMs?: number;
+	/** the cloud's clock for acks, epoch ms @default Date.now */
+	now?: () => number;
 }
 
 export class Acker {
 	readonly ledgers = new Map<string, DeviceLedger>();
 	readonly records: StoredRecord[] = [];
-	readonly stats: AckerStats = { batches: 0, records: 0, duplicates: 0, rejected: 0, acksSent: 0 };
+	readonly stats: AckerStats = { batches: 0, records: 0, duplicates: 0, rejected: 0, acksSent: 0, offContract: 0 };
 	onRecord?: (record: StoredRecord) => void;
 	onReject?: (topic: string, reason: string) => void;
 	/** When false the acker stores but does not ack (tests: a cloud outage behind a healthy broker). */
@@ -113,6 +120,7 @@ export class Acker {
 			const stored = toStored(device, r, batch);
 			ledger.seqs.add(stored.seq);
 			if (stored.kind === "outbox.loss" && typeof stored.data.count === "number") ledger.reportedLost += stored.data.count;
+			if (stored.offContract) this.stats.offContract++;
 			fresh.push(stored);
 		}
 		// Durable before acked: once the device hears the ack, the record leaves its flash.
@@ -123,7 +131,7 @@ export class Acker {
 			this.onRecord?.(r);
 		}
 		if (!this.acking) return;
-		const ack = encodePayload("ack", { v: 1, id: batch.id, tx: batch.tx, now: Date.now(), acked: seqRanges(batch.r.map((r) => r[0])) });
+		const ack = encodePayload("ack", { v: 1, id: batch.id, tx: batch.tx, now: Math.floor((this.#options.now ?? Date.now)()), acked: seqRanges(batch.r.map((r) => r[0])) });
 		const send = () => {
 			this.#client?.publish(deviceTopic(device, "ack"), Buffer.from(ack), { qos: 0 });
 			this.stats.acksSent++;
@@ -139,13 +147,29 @@ export class Acker {
 
 function toStored(device: string, r: UpRecord, batch: UpPayload): StoredRecord {
 	const [seq, t, kind, data] = r;
-	const out: StoredRecord = { device, seq, kind, data, receivedAt: Date.now() };
+	const out: StoredRecord = { device, seq, kind, data: { ...data }, receivedAt: Date.now() };
+	try {
+		validateRecordData(kind, data);
+	} catch (e) {
+		out.offContract = (e as Error).message;
+	}
 	if (typeof t === "number") out.t = t;
 	else {
 		out.deviceTime = t;
-		if (t[0] === batch.boot && batch.t0 !== undefined) out.t = batch.t0 + t[1];
+		out.t = resolve(t, batch);
+	}
+	// Window bounds and instants sent before the device synced resolve like record times.
+	for (const field of TIME_FIELDS) {
+		const v = out.data[field];
+		if (Array.isArray(v)) out.data[field] = resolve(v as [number, number], batch) ?? v;
 	}
 	return out;
+}
+
+const TIME_FIELDS = ["dateObservedFrom", "dateObservedTo", "timeInstant"];
+
+function resolve(t: [number, number], batch: UpPayload): number | undefined {
+	return t[0] === batch.boot && batch.t0 !== undefined ? batch.t0 + t[1] : undefined;
 }
 
 /** Gaps in a device's stored seqs between `from` and `to` (inclusive): what was lost. */

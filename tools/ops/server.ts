@@ -19,6 +19,8 @@ export interface OpsServerOptions {
 	beaconMs?: number;
 	/** one line per event (registry events and stored records) */
 	onLine?: (line: string) => void;
+	/** the cloud's clock, epoch ms @default Date.now (a simulator on virtual time passes its clock, so device clocks sync to it) */
+	now?: () => number;
 }
 
 export class OpsServer {
@@ -30,7 +32,7 @@ export class OpsServer {
 
 	constructor(options: OpsServerOptions) {
 		this.#options = options;
-		this.acker = new Acker({ file: options.recordsFile, shareGroup: options.shareGroup });
+		this.acker = new Acker({ file: options.recordsFile, shareGroup: options.shareGroup, now: options.now });
 		const line = options.onLine ?? (() => {});
 		this.registry.onEvent = (event: RegistryEvent) => line(describeEvent(event));
 		this.acker.onRecord = (r) => line(`${r.device} #${r.seq} ${r.kind} ${JSON.stringify(r.data)}${r.t === undefined ? " (device time unknown)" : ` at ${new Date(r.t).toISOString()}`}`);
@@ -42,7 +44,7 @@ export class OpsServer {
 		await this.registry.connect(o.broker, { shareGroup: o.shareGroup });
 		await this.acker.connect(o.broker);
 		const beacon = (this.#beacon = await connectOps(o.broker, opsClientId("time"), "time beacon"));
-		const send = () => beacon.connected && beacon.publish(TIME_TOPIC, Buffer.from(encodePayload("time", { v: 1, now: Date.now() })), { qos: 0 });
+		const send = () => beacon.connected && beacon.publish(TIME_TOPIC, Buffer.from(encodePayload("time", { v: 1, now: Math.floor((o.now ?? Date.now)()) })), { qos: 0 });
 		beacon.on("connect", send);
 		send();
 		this.#timer = setInterval(send, o.beaconMs ?? 60_000);

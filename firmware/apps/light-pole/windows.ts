@@ -19,11 +19,16 @@ export interface WindowTimeSource {
 	bootCount: number;
 }
 
-/** ms from now to the next window boundary (at least 1). */
+/**
+ * ms from now to the next window boundary. A boundary less than a tenth of
+ * a window away is skipped (the window runs up to 1.1× long): after the
+ * clock syncs or steps, alignment moves, and a sliver of a window would
+ * only add a record with nothing in it.
+ */
 export function msToBoundary(time: WindowTimeSource, windowMs: number): number {
 	const now = time.epoch() ?? time.ticks();
 	const left = windowMs - (now % windowMs);
-	return Math.max(1, left);
+	return left < windowMs / 10 ? left + windowMs : left;
 }
 
 /** The record form of "now": epoch ms when synced, else [boot, ticks]. */
