@@ -13,8 +13,9 @@ const Time = {
 	},
 	timezone: 0,
 	dst: 0,
+	/** Whole ms, as on the device (modules/base/time: modTimeTicks is an integer); the board clock may sit between ms while a UART byte lands. */
 	get ticks(): number {
-		return bridge().clock.ticks();
+		return Math.floor(bridge().clock.ticks());
 	},
 	delta(start: number, end?: number): number {
 		return (end ?? bridge().clock.ticks()) - start;

@@ -64,10 +64,11 @@ export function createLightPole(context: AppContext): App {
 	};
 	const time: WindowTimeSource = { ticks: () => Time.ticks, epoch: () => context.epoch(), bootCount: context.bootCount };
 	const slots = new Map<SensorName, SensorSlot<unknown>>();
-	function slot<D extends { close(): void }>(name: PartName, open: (report: (e: unknown) => void) => D, close: (d: D) => void = (d) => d.close()): SensorSlot<D> | undefined {
+	/** Event parts (no reading to prove they work) must run this long without an error to count as recovered. */
+	const EVENT_PROBATION_MS = 120_000;
+	function slot<D extends { close(): void }>(name: PartName, open: (report: (e: unknown) => void) => D, close: (d: D) => void = (d) => d.close(), probationMs = 0): SensorSlot<D> | undefined {
 		if (!fitted.has(name)) return undefined;
-		let s: SensorSlot<D>;
-		s = new SensorSlot<D>({ name, open: (report) => open(report), close }, host);
+		const s = new SensorSlot<D>({ name, open: (report) => open(report), close, probationMs }, host);
 		slots.set(name, s as SensorSlot<unknown>);
 		return s;
 	}
@@ -99,6 +100,7 @@ export function createLightPole(context: AppContext): App {
 			people.add(d.take());
 			d.close();
 		},
+		EVENT_PROBATION_MS,
 	);
 	const loop = slot<PulseCounter>(
 		"vehicles",
@@ -107,6 +109,7 @@ export function createLightPole(context: AppContext): App {
 			vehicles.add({ towards: d.take() });
 			d.close();
 		},
+		EVENT_PROBATION_MS,
 	);
 	const radar = slot<LD2410>("ld2410", (report) => openLD2410(report));
 	const bay = slot<BaySensor>(
@@ -114,8 +117,10 @@ export function createLightPole(context: AppContext): App {
 		(report) =>
 			openBay(report, (occupied, sinceTicks) => {
 				bay?.ok();
-				parking(occupied ? "occupied" : "free", sinceTicks);
+				if (bay?.working) parking(occupied ? "occupied" : "free", sinceTicks);
 			}),
+		undefined,
+		EVENT_PROBATION_MS,
 	);
 	let bayStatus: string | undefined;
 	function parking(status: "occupied" | "free" | "unknown", sinceTicks: number): void {
@@ -184,7 +189,7 @@ export function createLightPole(context: AppContext): App {
 			d.poll();
 			return pending;
 		});
-		bay?.sample((d) => (d.poll(), d.status));
+		bay?.sample((d) => (d.poll(), d.status === "unknown" ? undefined : d.status));
 		if (bay && !bay.working) parking("unknown", Time.ticks);
 		const v = loop?.sample((d) => d.active);
 		if (v !== undefined) occupancy.add(v);

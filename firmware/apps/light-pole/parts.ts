@@ -73,7 +73,8 @@ export function openBME280(report: Report): BME280 {
 }
 
 export function openVEML7700(report: Report): VEML7700 {
-	return new VEML7700({ sensor: i2c(), ticks, onError: report });
+	// Night light is steady: identical counts for a minute or two are real. An hour at 10 s sampling is a frozen part.
+	return new VEML7700({ sensor: i2c(), ticks, onError: report, stuckLimit: 360 });
 }
 
 export function openPMS5003(report: Report): PMS5003 {

@@ -39,6 +39,14 @@ export interface SlotOptions<D> {
 	open: (report: (e: unknown) => void) => D;
 	/** Parks and releases the driver. */
 	close: (driver: D) => void;
+	/**
+	 * A re-opened part counts as working again only after this long without
+	 * an error, ms. 0 (default) for parts that prove themselves with a
+	 * reading; event parts (beams, loops) have no reading to show, and a
+	 * blocked beam or a flapping loop would otherwise "recover" on every
+	 * re-open and raise a new fault a minute later.
+	 */
+	probationMs?: number;
 	/** @default 5_000 first retry, doubling to 300_000 */
 	retryMinMs?: number;
 	retryMaxMs?: number;
@@ -70,6 +78,7 @@ export class SensorSlot<D> {
 	#driver: D | undefined;
 	#retry: Backoff;
 	#failedAt = 0;
+	#openedAt = 0;
 
 	constructor(options: SlotOptions<D>, host: SlotHost) {
 		this.#o = options;
@@ -119,6 +128,7 @@ export class SensorSlot<D> {
 
 	/** A reading came in through a driver callback: the part works. */
 	ok(): void {
+		if (this.state === "failed" && this.#host.ticks() - this.#openedAt < (this.#o.probationMs ?? 0)) return;
 		if (this.state === "failed") {
 			const downS = Math.round((this.#host.ticks() - this.#failedAt) / 1000);
 			this.#host.log.info(`${this.name} works again after ${downS} s`);
@@ -160,6 +170,7 @@ export class SensorSlot<D> {
 		if (this.#driver || this.state === "off") return;
 		try {
 			this.#driver = this.#o.open((e) => this.fail(e));
+			this.#openedAt = this.#host.ticks();
 			if (this.state === "failed") this.#host.log.info(`${this.name} re-opened`);
 		} catch (e) {
 			this.#driver = undefined;
