@@ -109,7 +109,14 @@ const CATALOG: Readonly<Record<string, BoardBuilder>> = Object.freeze({
 		board.attachI2C(0, 0x10, veml7700, { data: 21, clock: 22 });
 		const pms5003 = new PMS5003Model({ scenario: world ? () => world.particulates() : undefined });
 		board.attachSerial(2, pms5003);
-		const ld2410 = new LD2410Model({ scenario: world ? () => (world.presence() ? { moving: { cm: world.presence()!.cm, energy: 70 } } : undefined) : undefined });
+		const ld2410 = new LD2410Model({
+			scenario: world
+				? () => {
+						const near = world.presence();
+						return near ? { moving: { cm: near.cm, energy: 70 } } : undefined;
+					}
+				: undefined,
+		});
 		board.attachSerial(1, ld2410);
 		// Beams and loops: NPN open-collector outputs, active low, with 10 kΩ pull-ups on the board.
 		const beams = new BeamPairModel(board.pin(PINS.beamA), board.pin(PINS.beamB), board, { bounces: world?.scenario.pedestrians?.bounces ?? 2 });

@@ -43,7 +43,7 @@ export interface AirQualityObserved {
 	pressure?: number;
 	/** lx, window mean (ext; FIWARE WeatherObserved `illuminance`) */
 	illuminance?: number;
-	/** (ext) sensors that gave no sane reading in this window; their fields are absent, never guessed */
+	/** (ext) sensors failed at the window's end; a field is present only if its part gave sane readings in the window, never guessed */
 	failed?: SensorName[];
 }
 

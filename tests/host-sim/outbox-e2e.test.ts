@@ -27,6 +27,9 @@ const RECORDS = Math.max(100, Number(process.env.CURBSIDE_E2E_RECORDS ?? 1_000) 
 const DEVICES = ["pole-1", "pole-2", "pole-3"];
 const CONFIG = {
 	sampleMs: 1_000,
+	// One-second windows of one part: the pole records one aggregate a second, a stream to stress the outbox with.
+	windowMs: 1_000,
+	parts: "sht3x",
 	upDelayMs: 2_000,
 	upMaxRecords: 50,
 	ackTimeoutMs: 10_000,

@@ -3,6 +3,9 @@
  * the README documents, and one-line errors for bad input.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { startAedes } from "../support/brokers";
@@ -38,12 +41,37 @@ describe("curbside CLI", () => {
 	});
 
 	it("sim run boots a light pole on a virtual clock and summarises", () => {
-		const r = curbside("sim", "run", "light-pole", "--virtual-time", "--duration", "2m", "--id", "pole-cli");
+		const r = curbside("sim", "run", "light-pole", "--virtual-time", "--duration", "2m", "--id", "pole-cli", "--set", "windowMs=60000");
 		expect(r.code).toBe(0);
 		expect(r.out).toContain("[pole-cli]");
 		expect(r.out).toContain("connected to 127.0.0.1");
-		expect(r.out).toMatch(/temperature \d+\.\d\d °C/);
+		expect(r.out).toMatch(/window: \d+\.\d °C, \d+ %RH/);
+		expect(r.out).toMatch(/sent: \d+ AirQualityObserved, \d+ CrowdFlowObserved \(\d+ people\)/);
 		expect(r.out).toMatch(/summary \(duration reached\): pole-cli ran 2m 00s virtual/);
+	});
+
+	it("sim run light-pole --scenario plays the scenario's street and summarises what the pole sent", () => {
+		const r = curbside("sim", "run", "light-pole", "--scenario", "scenarios/light-pole-day.json", "--virtual-time", "--duration", "3h", "--id", "pole-scn");
+		expect(r.code).toBe(0);
+		const sent = /sent: .*?(\d+) CrowdFlowObserved \((\d+) people\).*?(\d+) TrafficFlowObserved \((\d+) vehicles\), (\d+) sensor\.fault \(pms5003 checksum\)/.exec(r.out);
+		expect(sent).not.toBe(null);
+		const street = /street \(what the pole's parts saw\): (\d+) people .* (\d+) vehicles/.exec(r.out)!;
+		// The last partial window is still in the outbox when the run stops; everything before it was sent.
+		expect(Number(street[1]) - Number(sent![2])).toBeGreaterThanOrEqual(0);
+		expect(Number(street[1]) - Number(sent![2])).toBeLessThan(20);
+		expect(Number(street[2]) - Number(sent![4])).toBeLessThan(40);
+		expect(r.out).toContain("pms5003 failed (checksum)");
+	});
+
+	it("a bad scenario file is one line naming the field", () => {
+		const dir = mkdtempSync(join(tmpdir(), "curbside-scn-"));
+		const file = join(dir, "bad.json");
+		writeFileSync(file, JSON.stringify({ pedestrians: { perHour: [1, 2, 3] } }));
+		const r = curbside("sim", "run", "light-pole", "--scenario", file, "--virtual-time", "--duration", "1m");
+		expect(r.code).toBe(1);
+		expect(r.err.trim()).toBe(`curbside: scenario ${file}: scenario.pedestrians.perHour: expected one rate or 24 hourly rates`);
+		writeFileSync(file, JSON.stringify({ faults: [{ at: "25:00", part: "sht3x", fault: "nack" }] }));
+		expect(curbside("sim", "run", "light-pole", "--scenario", file, "--virtual-time", "--duration", "1m").err).toContain('scenario.faults[0].at: expected a time of day "HH:MM", got "25:00"');
 	});
 
 	it("an unknown role is one line on stderr, exit 1, no stack", () => {
@@ -92,7 +120,7 @@ describe("curbside CLI", () => {
 	it("ops serve, cmd, config and logs against a simulated pole", async () => {
 		const broker = await startAedes();
 		try {
-			const pole = curbsideAsync("sim", "run", "light-pole", "--id", "pole-ops", "--broker", broker.url, "--duration", "5m", "--set", "sampleMs=1000", "--set", "upDelayMs=1000");
+			const pole = curbsideAsync("sim", "run", "light-pole", "--id", "pole-ops", "--broker", broker.url, "--duration", "5m", "--set", "sampleMs=1000", "--set", "upDelayMs=1000", "--set", "windowMs=5000");
 			const serve = curbsideAsync("ops", "serve", "--broker", broker.url, "--duration", "12s");
 			// The device needs its clock from the acker before it accepts commands.
 			let ping = await curbsideAsync("ops", "cmd", "pole-ops", "ping", "--broker", broker.url);
@@ -111,11 +139,11 @@ describe("curbside CLI", () => {
 			expect(bad.out).toContain("rejected: ConfigError: config: healthMs: 1 is outside 5000..86400000");
 			const logs = await curbsideAsync("ops", "logs", "pole-ops", "--broker", broker.url);
 			expect(logs.code).toBe(0);
-			expect(logs.out).toMatch(/Z INFO  light-pole: temperature [\d.]+ °C/);
+			expect(logs.out).toMatch(/Z INFO  light-pole: window: [\d.]+ °C, \d+ %RH/);
 			expect(logs.out).toMatch(/\(\d+ entries from boot #1/);
 			const served = await serve;
 			expect(served.code).toBe(0);
-			expect(served.out).toMatch(/ops: pole-ops #\d+ WeatherObserved \{"temperature":/);
+			expect(served.out).toMatch(/ops: pole-ops #\d+ CrowdFlowObserved \{.*"peopleCount":\d+/);
 			expect(served.out).toMatch(/ops: stopped; 1 device\(s\) seen, [1-9]\d* record\(s\) stored/);
 			const bogus = await curbsideAsync("ops", "cmd", "pole-ops", "ping", "--broker", broker.url, "--args", "[1]");
 			expect(bogus.err.trim()).toBe("curbside: --args must be a JSON object");

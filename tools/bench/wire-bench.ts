@@ -73,15 +73,15 @@ export interface WireFigures {
 }
 
 /** Size of an MQTT 3.1.1 PUBLISH packet (§3.3): fixed header, remaining length, topic, packet id at QoS > 0, payload. */
-function publishBytes(topicBytes: number, payloadBytes: number, qos: 0 | 1): number {
+export function publishBytes(topicBytes: number, payloadBytes: number, qos: 0 | 1): number {
 	const remaining = 2 + topicBytes + (qos ? 2 : 0) + payloadBytes;
 	let lengthBytes = 1;
 	for (let n = remaining; n >= 128; n = Math.floor(n / 128)) lengthBytes++;
 	return 1 + lengthBytes + remaining;
 }
-const PUBACK_BYTES = 4;
+export const PUBACK_BYTES = 4;
 
-async function until(condition: () => boolean, what: string, deadlineMs = 120_000): Promise<void> {
+export async function until(condition: () => boolean, what: string, deadlineMs = 120_000): Promise<void> {
 	const end = Date.now() + deadlineMs;
 	while (!condition()) {
 		if (Date.now() > end) throw new Error(`wire bench: timed out waiting for ${what}`);
@@ -90,7 +90,7 @@ async function until(condition: () => boolean, what: string, deadlineMs = 120_00
 }
 
 /** Waits until a device's socket counters stop moving (every queued write and read accounted). */
-async function settled(dev: SimDevice): Promise<{ upBytes: number; downBytes: number }> {
+export async function settled(dev: SimDevice): Promise<{ upBytes: number; downBytes: number }> {
 	let last = "";
 	let still = 0;
 	await until(() => {
@@ -102,7 +102,7 @@ async function settled(dev: SimDevice): Promise<{ upBytes: number; downBytes: nu
 	return { upBytes: dev.counters.networkBytesWritten, downBytes: dev.counters.networkBytesRead };
 }
 
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 export async function benchWire(): Promise<WireFigures> {
 	let broker: EmbeddedBroker | undefined;

@@ -11,7 +11,8 @@ import { XsnapWorker, type XsMeters } from "../xs/xsnap-worker";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-function bundle(config: Record<string, unknown>): Promise<string> {
+/** The bench firmware bundle (bench/xs-entry.ts) for one device config. */
+export function bundle(config: Record<string, unknown>): Promise<string> {
 	return bundleFirmware({ entry: ROOT + "bench/xs-entry.ts", define: { __CONFIG__: JSON.stringify(config) } });
 }
 
@@ -19,6 +20,14 @@ export async function meter(worker: XsnapWorker, code: string): Promise<XsMeters
 	const r = await worker.evaluate(code);
 	if (!r.ok || !r.meters) throw new Error(`XS: ${r.reply}`);
 	return r.meters;
+}
+
+/** Evaluates `expression` on the worker and returns its value (JSON-able), handed back through issueCommand. */
+export async function query<T = any>(worker: XsnapWorker, expression: string): Promise<T> {
+	let answer = "";
+	worker.onQuery = (b) => ((answer = b.toString("latin1")), Buffer.alloc(0));
+	await meter(worker, `{ const s = JSON.stringify(${expression}); const b = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i); issueCommand(b.buffer); }`);
+	return JSON.parse(answer) as T;
 }
 
 export interface BootFigures {
@@ -75,16 +84,13 @@ export interface CodecFigures {
 export async function benchCodec(iterations = 200): Promise<CodecFigures> {
 	const script = await bundle(simConfig("light-pole", "generic", { deviceId: "bench-codec" }));
 	const worker = new XsnapWorker({ name: "curbside-bench" });
-	let sizes = "";
-	worker.onQuery = (b) => ((sizes = b.toString("latin1")), Buffer.alloc(0));
 	try {
 		await meter(worker, script);
 		const overhead = await meter(worker, `__bench.encodeRecord(0)`);
 		const enc = await meter(worker, `__bench.encodeRecord(${iterations})`);
 		const dec = await meter(worker, `__bench.decodeRecord(${iterations})`);
 		const json = await meter(worker, `__bench.jsonRecord(${iterations})`);
-		await meter(worker, `{ const s = JSON.stringify(__bench.sizes()); const b = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i); issueCommand(b.buffer); }`);
-		const s = JSON.parse(sizes);
+		const s = await query(worker, "__bench.sizes()");
 		const per = (m: XsMeters) => Math.round((m.compute - overhead.compute) / iterations);
 		return {
 			iterations,

@@ -12,6 +12,8 @@ import { Fleet, parseBrokerUrl } from "../../host-sim/fleet";
 import { parseConfigPairs, simConfig } from "../../host-sim/manifest-config";
 import { formatDuration } from "../duration";
 import { OpsServer } from "../ops/server";
+import type { StoredRecord } from "../ops/acker";
+import { parseScenario } from "../../host-sim/world/pole-world";
 import { deviceLine, runReal, runVirtual } from "./run-loop";
 
 export interface SimRunOptions {
@@ -46,8 +48,16 @@ export async function runSim(role: string, options: SimRunOptions): Promise<void
 	if (options.png) throw new Error("--png: the e-ink panel model is not in this build yet (issue #4)");
 	const overrides = parseConfigPairs(options.set);
 	simConfig(role, options.board, overrides); // fail fast on a bad role or board, before any broker starts (before other option checks too)
-	const scenario = options.scenario ? readScenario(options.scenario) : undefined;
+	let scenario = options.scenario ? readScenario(options.scenario) : undefined;
+	if (scenario !== undefined && role === "light-pole") {
+		try {
+			scenario = parseScenario(scenario);
+		} catch (e) {
+			throw new Error(`scenario ${options.scenario}: ${(e as Error).message}`);
+		}
+	}
 
+	const virtual = options.virtualTime ? new VirtualClock(Date.now()) : undefined;
 	let broker: EmbeddedBroker | undefined;
 	let ops: OpsServer | undefined;
 	let target: { host: string; port: number };
@@ -55,11 +65,11 @@ export async function runSim(role: string, options: SimRunOptions): Promise<void
 	else {
 		broker = await startBroker(0);
 		target = { host: "127.0.0.1", port: broker.port };
-		ops = new OpsServer({ broker: broker.url });
+		// On virtual time the embedded cloud keeps the same clock, so the device's synced clock follows it.
+		ops = new OpsServer({ broker: broker.url, now: virtual ? () => virtual.now() : undefined });
 		await ops.start();
 		console.log(`embedded MQTT broker (aedes) on ${broker.url}, with the ops acker`);
 	}
-	const virtual = options.virtualTime ? new VirtualClock(Date.now()) : undefined;
 	const clock = virtual ?? new RealClock();
 	const fleet = new Fleet({ broker: target, clock, stateDir: options.state, onLine: (id, line) => console.log(deviceLine(id, line)) });
 	const id = options.id ?? `${role}-sim`;
@@ -93,4 +103,24 @@ export async function runSim(role: string, options: SimRunOptions): Promise<void
 			(ring ? `; outbox: ${ring.appended} record(s) appended, ${ring.pending} awaiting ack, ${ring.dropped} dropped` : "") +
 			(ops ? `; ops acker stored ${ops.acker.stats.records}` : ""),
 	);
+	if (ops) console.log(sentSummary(ops.acker.records.filter((r) => r.device === id)));
+	if (device.world) {
+		const l = device.world.ledger;
+		console.log(`street (what the pole's parts saw): ${l.pedestriansTowards + l.pedestriansAway} people (${l.pedestriansTowards} towards, ${l.pedestriansAway} away), ${l.vehicles} vehicles, ${l.bayArrivals} car(s) parked`);
+	}
+}
+
+/** What a device sent, by record kind, with the totals that matter for each. */
+export function sentSummary(records: StoredRecord[]): string {
+	const byKind = new Map<string, StoredRecord[]>();
+	for (const r of records) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r]);
+	const total = (kind: string, field: string) => (byKind.get(kind) ?? []).reduce((n, r) => n + (typeof r.data[field] === "number" ? (r.data[field] as number) : 0), 0);
+	const details: Record<string, () => string> = {
+		CrowdFlowObserved: () => `${total("CrowdFlowObserved", "peopleCount")} people`,
+		TrafficFlowObserved: () => `${total("TrafficFlowObserved", "intensity")} vehicles`,
+		ParkingSpot: () => `${(byKind.get("ParkingSpot") ?? []).filter((r) => r.data.status === "occupied").length} arrivals`,
+		"sensor.fault": () => (byKind.get("sensor.fault") ?? []).map((r) => `${r.data.sensor} ${r.data.fault}`).join(", "),
+	};
+	const parts = [...byKind.keys()].sort().map((k) => `${byKind.get(k)!.length} ${k}${details[k] ? ` (${details[k]()})` : ""}`);
+	return `sent: ${parts.length ? parts.join(", ") : "no records"}`;
 }

@@ -225,6 +225,7 @@ export function createLightPole(context: AppContext): App {
 		const from = windowStart;
 		const to = windowTime(time);
 		windowStart = to;
+		const summary: string[] = [];
 		const envParts = (["sht3x", "bme280", "veml7700", "pms5003"] as const).filter((n) => slots.has(n));
 		if (envParts.length) {
 			const failed = envParts.filter((n) => !slots.get(n)!.working);
@@ -241,20 +242,36 @@ export function createLightPole(context: AppContext): App {
 				failed: failed.length ? failed : undefined,
 			};
 			record("AirQualityObserved", compact(data));
+			summary.push(
+				[
+					data.temperature === undefined ? "" : `${data.temperature.toFixed(1)} °C`,
+					data.relativeHumidity === undefined ? "" : `${Math.round(data.relativeHumidity * 100)} %RH`,
+					data.pm25 === undefined ? "" : `PM2.5 ${data.pm25.toFixed(1)} µg/m³`,
+					data.illuminance === undefined ? "" : `${Math.round(data.illuminance)} lx`,
+					failed.length ? `failed: ${failed.join(" ")}` : "",
+				]
+					.filter(Boolean)
+					.join(", "),
+			);
 		}
 		if (beams) {
 			const d = beams.driver;
 			if (d) people.add(d.take());
 			const c = people.take();
-			record("CrowdFlowObserved", { dateObservedFrom: from, dateObservedTo: to, peopleCount: c.towards + c.away + c.unknown, peopleCountTowards: c.towards, peopleCountAway: c.away, usage: config.get("counterUse") });
+			const n = c.towards + c.away + c.unknown;
+			record("CrowdFlowObserved", { dateObservedFrom: from, dateObservedTo: to, peopleCount: n, peopleCountTowards: c.towards, peopleCountAway: c.away, usage: config.get("counterUse") });
+			summary.push(`${n} ${config.get("counterUse") === "equipment" ? "uses" : "people"} (${c.towards} towards, ${c.away} away)`);
 		}
 		if (loop) {
 			const d = loop.driver;
 			if (d) vehicles.add({ towards: d.take() });
 			const c = vehicles.take();
-			record("TrafficFlowObserved", compact({ dateObservedFrom: from, dateObservedTo: to, intensity: c.towards, occupancy: occupancy.take(), laneDirection: config.get("laneDirection") }));
+			const occ = occupancy.take();
+			record("TrafficFlowObserved", compact({ dateObservedFrom: from, dateObservedTo: to, intensity: c.towards, occupancy: occ, laneDirection: config.get("laneDirection") }));
+			summary.push(`${c.towards} vehicles${occ === undefined ? "" : ` (occupancy ${occ})`}`);
 		}
 		if (pms?.driver && config.get("windowMs") >= 2 * PM_AWAKE_MS) pms.sample((p) => (p.sleep(), undefined));
+		if (summary.length) log.info(`window: ${summary.join("; ")}`);
 	}
 	let windowEndsAt = Infinity;
 	function scheduleWindow(): void {

@@ -2,7 +2,7 @@
  * The light pole's lamp, end to end: LampPolicy decides, LampDimmer drives
  * the 0–10 V stage, LampEnergy keeps the lifetime counters, and every change
  * of level or reason becomes a FIWARE Streetlight record (plus one an hour
- * with the energy counters). The operator's `lamp` command sets an override
+ * with the energy counters), except presence boosts (see update()). The operator's `lamp` command sets an override
  * with an expiry.
  *
  * Inputs arrive from the rest of the app: lux readings and light-sensor
@@ -154,10 +154,15 @@ export class LampControl {
 		this.energy.update(now, this.#o.slot.driver ? level : 0);
 		if (level !== this.#level || d.reason !== this.#reason) {
 			const first = this.#level < 0;
-			this.#o.log.info(`lamp ${level} % (${d.reason})${first ? "" : `, was ${this.#level} % (${this.#reason})`}`);
+			// A presence boost is not reported on its own: a record per boost would be a timestamp per passer-by
+			// (README "Privacy"), and hundreds a night. The hourly report shows the lamp as it is then.
+			const boost = d.reason === "presence" || this.#reason === "presence";
+			const line = `lamp ${level} % (${d.reason})${first ? "" : `, was ${this.#level} % (${this.#reason})`}`;
+			if (boost) this.#o.log.debug(line);
+			else this.#o.log.info(line);
 			this.#level = level;
 			this.#reason = d.reason;
-			this.#report();
+			if (!boost || first) this.#report();
 		}
 	}
 
