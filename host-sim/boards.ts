@@ -23,6 +23,7 @@ import { LoopDetectorModel } from "./models/loop-detector";
 import { LampDimmerModel } from "./models/lamp-dimmer";
 import type { PoleWorld } from "./world/pole-world";
 import { playStreet } from "./world/street";
+import { POLE_PINS } from "../firmware/apps/light-pole/pins";
 
 /** What boardSpec.scenario may hold (all optional). */
 export interface BoardScenario {
@@ -80,21 +81,8 @@ function addSHT3x(board: SimBoard, scenario: BoardScenario, data: number, clock:
 	return model;
 }
 
-/**
- * Generic ESP32 light-pole wiring (README "Light pole wiring"): pins with
- * internal pull-ups for the open-collector inputs (GPIO 34–39 have none).
- */
-const PINS = Object.freeze({
-	statusLed: 2,
-	lampDim: 25,
-	lampRelay: 26,
-	beamA: 27,
-	beamB: 14,
-	vehicleLoop: 13,
-	parkingBay: 4,
-	radarRx: 32,
-	radarTx: 33,
-});
+/** Generic ESP32 light-pole wiring: the firmware's own map, so sim and device agree. */
+const PINS = POLE_PINS;
 
 type BoardBuilder = (board: SimBoard, scenario: BoardScenario) => ProviderDefaults;
 

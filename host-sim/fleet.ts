@@ -35,9 +35,8 @@ export interface DeviceSpec {
 	scenario?: unknown;
 }
 
-/** A modest street for a pole run without a scenario: a few people and cars an hour, dusk and dawn. */
+/** A modest street for a pole run without a scenario, on the clock's UTC time of day: people and cars by the hour, dusk and dawn. */
 export const DEFAULT_STREET: Scenario = Object.freeze({
-	startTime: "17:00",
 	pedestrians: { perHour: [2, 1, 1, 1, 2, 6, 20, 60, 90, 50, 40, 45, 70, 55, 45, 50, 70, 95, 80, 50, 30, 20, 10, 5], towardsShare: 0.55 },
 	vehicles: { perHour: [10, 5, 4, 4, 8, 30, 120, 300, 320, 200, 160, 170, 190, 180, 170, 200, 300, 340, 260, 150, 90, 60, 40, 20] },
 	parking: { arrivalsPerHour: 2, stayMin: [10, 90] },

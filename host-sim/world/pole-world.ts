@@ -23,7 +23,7 @@ const DAY_MS = 86_400_000;
 export interface Scenario {
 	/** PRNG seed for every stream @default 1 */
 	seed?: number;
-	/** local time of day at world time 0, "HH:MM" @default "00:00" */
+	/** local time of day at world time 0, "HH:MM" @default the clock's UTC time of day (so a real-time demo's street matches the wall clock) */
 	startTime?: string;
 	weather?: { celsius?: [number, number]; relativeHumidity?: [number, number]; hPa?: [number, number] };
 	light?: { sunrise?: string; sunset?: string; noonLux?: number; nightLux?: number; overcast?: [from: string, to: string, factor: number][] };
@@ -112,11 +112,11 @@ export class PoleWorld {
 	#seed: number;
 
 	/** @param clock the shared (host) clock; world time 0 is its tick at construction */
-	constructor(scenario: Scenario, clock: { ticks(): number }) {
+	constructor(scenario: Scenario, clock: { ticks(): number; now?(): number }) {
 		this.scenario = scenario;
 		this.#clock = clock;
 		this.#origin = clock.ticks();
-		this.#startMin = minutes(scenario.startTime ?? "00:00");
+		this.#startMin = scenario.startTime !== undefined ? minutes(scenario.startTime) : clock.now ? ((clock.now() / MINUTE_MS) % 1440) : 0;
 		this.#seed = (scenario.seed ?? 1) >>> 0 || 1;
 		const ped = scenario.pedestrians ?? {};
 		const veh = scenario.vehicles ?? {};

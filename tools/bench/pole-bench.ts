@@ -24,7 +24,7 @@
  *     one run(sampleMs) evaluation minus an evaluation that fires nothing.
  *   - a window close (AirQualityObserved, CrowdFlowObserved and
  *     TrafficFlowObserved encoded into the flash outbox, the PMS5003 put to
- *     sleep): run(1) onto a 5-minute boundary minus run(1) onto the minute
+ *     sleep): run(1) onto a 5-minute boundary minus run(1) onto the second
  *     before it, where the same model timers fire; mean of WINDOW_CLOSES.
  * The simulated parts are JS models on the same machine, so the pole's
  * figures include the models' answers to the firmware's bus traffic (I2C
@@ -73,6 +73,8 @@ const POWER_ON_MS = 500;
 const CHUNK_MS = 600_000;
 const CYCLES = 60;
 const WINDOW_CLOSES = 6;
+/** A window close is measured against the ms this long before its boundary. */
+const REFERENCE_MS = 1_000;
 /** Steady state: live slots may move this much between 1 h and 6 h (state such as a parked car or the lamp's level). */
 const HEAP_BOUND_SLOTS = 200;
 
@@ -114,19 +116,20 @@ async function xsPole(street: string, parts: string | undefined): Promise<PoleXs
 		const overhead = (await meter(worker, "__bench.run(0)")).compute;
 		const cycles: number[] = [];
 		for (let i = 0; i < CYCLES; i++) cycles.push((await run(SAMPLE_MS)).compute - overhead);
-		// Unsynced, windows end on multiples of windowMs ticks, where timers of the board's models also fire (a 100 ms
-		// frame timer, a 60 s one): the close is run(1) onto the boundary minus run(1) onto the minute before it, which
-		// fires the same model timers, counted when the boundary fires exactly one timer more.
+		// Unsynced, windows end on multiples of windowMs ticks, where the models' frame timers also fire (LD2410 every
+		// 100 ms, PMS5003 every 1 s while awake): the close is run(1) onto the boundary minus run(1) onto the second
+		// before it, which fires the same model timers (not the 1 s part tick, at x500 ms), counted when the boundary
+		// fires exactly one timer more.
 		const closes: number[] = [];
 		const fired = async () => (await query<{ fired: number }>(worker, "__bench.status()")).fired;
 		for (let k = 0; closes.length < WINDOW_CLOSES && k < 3 * WINDOW_CLOSES; k++) {
-			const boundary = Math.ceil((t + MINUTE_MS + 2) / WINDOW_MS) * WINDOW_MS;
-			await runTo(boundary - MINUTE_MS - 1);
+			const boundary = Math.ceil((t + REFERENCE_MS + 2) / WINDOW_MS) * WINDOW_MS;
+			await runTo(boundary - REFERENCE_MS - 1);
 			const before = await run(1);
 			const firedBefore = await fired();
 			await runTo(boundary - 1);
 			const at = await run(1);
-			const fa = await fired(); console.error(boundary, t, firedBefore, fa, before.compute, at.compute);
+			const fa = await fired(); console.error(boundary, firedBefore, fa, before.compute, at.compute);
 			if (fa === firedBefore + 1) closes.push(at.compute - before.compute);
 		}
 		const status = await query<{ parts: Record<string, string>; outbox?: PoleXsSide["outbox"] }>(worker, "__bench.status()");

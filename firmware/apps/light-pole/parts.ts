@@ -3,8 +3,8 @@
  * `device` provider (ECMA-419 IO descriptors; STYLE.md rule 1: drivers never
  * read `device.*` themselves, this file does the wiring).
  *
- * Named pins come from the board provider (`device.pin`), so one firmware
- * fits any board that names them:
+ * Named pins come from the board provider (`device.pin`) when it names them,
+ * else from the generic pole wiring (pins.ts):
  *   I2C default bus   SHT3x 0x44, BME280 0x76, VEML7700 0x10
  *   Serial default    PMS5003 (9600 8N1)
  *   radarRx/radarTx   LD2410 on UART1 (256000 8N1)
@@ -12,8 +12,8 @@
  *   vehicleLoop       an inductive loop detector's presence output
  *   parkingBay        the bay's loop detector presence output
  *   lampDim/lampRelay PWM to the 0–10 V stage, mains relay
- * A part whose pins the board does not name cannot be opened: its slot
- * reports a fault, and the rest of the pole runs.
+ * A part that cannot be opened (absent, miswired) is a fault of its slot;
+ * the rest of the pole runs.
  */
 import device from "embedded:provider/builtin";
 import Time from "time";
@@ -27,6 +27,7 @@ import { PulseCounter } from "../../../drivers/pulse-counter";
 import { BaySensor } from "../../../drivers/bay-sensor";
 import { LampDimmer } from "../../../drivers/lamp-dimmer";
 import { ConfigError, DriverError } from "../../runtime/errors";
+import { POLE_PINS, type PolePin } from "./pins";
 
 /** Every part name the `parts` config may list (the contract's SENSOR_NAMES). */
 export const PART_NAMES = ["sht3x", "bme280", "veml7700", "pms5003", "ld2410", "people", "vehicles", "bay", "lamp"] as const;
@@ -51,8 +52,9 @@ type Report = (e: unknown) => void;
 const io = device.io as any;
 const provider = device as any;
 
-function pin(name: string): number {
-	const n = provider.pin?.[name];
+/** A named pin: the board provider's, else the generic pole wiring (pins.ts). */
+function pin(name: PolePin): number {
+	const n = provider.pin?.[name] ?? POLE_PINS[name];
 	if (typeof n !== "number") throw new DriverError(`board has no "${name}" pin`);
 	return n;
 }
