@@ -45,6 +45,7 @@
  * 0x80000 / 0x8000; "wrong-id" the part answers chip id 0x58 like a BMP280.
  */
 import type { I2CBusContext, I2CModel } from "../io/models";
+import { xorshift32 } from "./xorshift";
 
 export type BME280Fault = "nack" | "garbage" | "stuck" | "skipped" | "wrong-id" | undefined;
 
@@ -431,12 +432,7 @@ export class BME280Model implements I2CModel {
 
 	/** xorshift32: deterministic on every host. */
 	#random(): number {
-		let x = this.#rng;
-		x ^= x << 13;
-		x ^= x >>> 17;
-		x ^= x << 5;
-		this.#rng = x >>> 0;
-		return this.#rng;
+		return (this.#rng = xorshift32(this.#rng));
 	}
 }
 

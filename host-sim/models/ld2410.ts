@@ -50,6 +50,7 @@
  * the first report sent after the fault was set (ACKs still work).
  */
 import type { SerialLine, SerialModel } from "../io/models";
+import { xorshift32 } from "./xorshift";
 
 export type LD2410Fault = "silent" | "garbage" | "truncated" | "bad-footer" | "stuck" | undefined;
 
@@ -363,12 +364,7 @@ export class LD2410Model implements SerialModel {
 
 	/** xorshift32: deterministic on every host. */
 	#random(): number {
-		let x = this.#rng;
-		x ^= x << 13;
-		x ^= x >>> 17;
-		x ^= x << 5;
-		this.#rng = x >>> 0;
-		return this.#rng;
+		return (this.#rng = xorshift32(this.#rng));
 	}
 }
 

@@ -35,6 +35,7 @@
  */
 import type { BoardTime } from "../io/models";
 import type { Level, SimPin } from "../io/pin";
+import { xorshift32 } from "./xorshift";
 
 export type LoopDetectorFault = "chatter" | "stuck" | "dead" | undefined;
 
@@ -235,11 +236,6 @@ export class LoopDetectorModel {
 
 	/** xorshift32: deterministic on every host. */
 	#random(): number {
-		let x = this.#rng;
-		x ^= x << 13;
-		x ^= x >>> 17;
-		x ^= x << 5;
-		this.#rng = x >>> 0;
-		return this.#rng;
+		return (this.#rng = xorshift32(this.#rng));
 	}
 }

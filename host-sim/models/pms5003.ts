@@ -40,6 +40,7 @@
  * stop after a random 6 … 31 bytes.
  */
 import type { SerialLine, SerialModel } from "../io/models";
+import { xorshift32 } from "./xorshift";
 
 export type PMS5003Fault = "silent" | "checksum" | "garbage" | "stuck" | "truncated" | undefined;
 
@@ -356,12 +357,7 @@ export class PMS5003Model implements SerialModel {
 
 	/** xorshift32: deterministic on every host. */
 	#random(): number {
-		let x = this.#rng;
-		x ^= x << 13;
-		x ^= x >>> 17;
-		x ^= x << 5;
-		this.#rng = x >>> 0;
-		return this.#rng;
+		return (this.#rng = xorshift32(this.#rng));
 	}
 }
 

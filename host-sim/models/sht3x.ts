@@ -36,6 +36,7 @@
  * noise: every byte read is random.
  */
 import type { I2CBusContext, I2CModel } from "../io/models";
+import { xorshift32 } from "./xorshift";
 
 export type SHT3xFault = "nack" | "crc" | "stuck" | "garbage" | undefined;
 
@@ -242,12 +243,7 @@ export class SHT3xModel implements I2CModel {
 
 	/** xorshift32: deterministic on every host. */
 	#random(): number {
-		let x = this.#rng;
-		x ^= x << 13;
-		x ^= x >>> 17;
-		x ^= x << 5;
-		this.#rng = x >>> 0;
-		return this.#rng;
+		return (this.#rng = xorshift32(this.#rng));
 	}
 }
 

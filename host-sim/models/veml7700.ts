@@ -62,6 +62,7 @@
  * to their power-on values.
  */
 import type { I2CBusContext, I2CModel } from "../io/models";
+import { xorshift32 } from "./xorshift";
 
 export type VEML7700Fault = "nack" | "garbage" | "stuck" | "dark" | undefined;
 
@@ -441,12 +442,7 @@ export class VEML7700Model implements I2CModel {
 
 	/** xorshift32: deterministic on every host. */
 	#random(): number {
-		let x = this.#rng;
-		x ^= x << 13;
-		x ^= x >>> 17;
-		x ^= x << 5;
-		this.#rng = x >>> 0;
-		return this.#rng;
+		return (this.#rng = xorshift32(this.#rng));
 	}
 }
 

@@ -15,6 +15,7 @@
  * Plain TypeScript, no Node built-ins. The scenario file format is in
  * README "Light-pole scenarios"; parseScenario checks it with clear errors.
  */
+import { xorshift32 } from "../models/xorshift";
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -258,16 +259,10 @@ export function minutes(hhmm: string): number {
 	return Number(m[1]) * 60 + Number(m[2]);
 }
 
-/** xorshift32 returning [0, 1): deterministic on every host. */
+/** A uniform [0, 1) stream from xorshift32: deterministic on every host. */
 export function xorshift(seed: number): () => number {
 	let x = seed >>> 0 || 1;
-	return () => {
-		x ^= x << 13;
-		x ^= x >>> 17;
-		x ^= x << 5;
-		x >>>= 0;
-		return x / 4_294_967_296;
-	};
+	return () => (x = xorshift32(x)) / 4_294_967_296;
 }
 
 const PARTS: readonly ScenarioFault["part"][] = ["sht3x", "bme280", "veml7700", "pms5003", "ld2410", "people", "vehicles", "bay"];
