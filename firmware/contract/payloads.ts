@@ -46,7 +46,7 @@ export interface HealthPayload {
 	parts?: Record<string, PartState>;
 }
 
-export const PART_STATES = ["starting", "ok", "failed", "off"] as const;
+export const PART_STATES = Object.freeze(["starting", "ok", "failed", "off"] as const);
 export type PartState = (typeof PART_STATES)[number];
 
 function version(fields: Record<string, unknown>, path: string): number {

@@ -31,7 +31,7 @@ export function checkTopicId(id: string, what = "id"): string {
 	return id;
 }
 
-export const DEVICE_CHANNELS = ["status", "health", "up", "ack", "cmd", "cmd/res", "cfg/desired", "cfg/reported", "log", "ota/offer", "ota/req", "ota/chunk", "ota/progress"] as const;
+export const DEVICE_CHANNELS = Object.freeze(["status", "health", "up", "ack", "cmd", "cmd/res", "cfg/desired", "cfg/reported", "log", "ota/offer", "ota/req", "ota/chunk", "ota/progress"] as const);
 export type DeviceChannel = (typeof DEVICE_CHANNELS)[number];
 
 /** Topic of one device channel. */
