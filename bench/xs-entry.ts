@@ -11,6 +11,8 @@ import { telemetryBatch, telemetryRecord } from "./cbor-fixtures";
 
 let runtime: ReturnType<typeof boot> | undefined;
 let sink: unknown;
+/** Timer callbacks the last run() fired. */
+let fired = 0;
 
 (globalThis as Record<string, unknown>).__bench = {
 	boot() {
@@ -19,7 +21,12 @@ let sink: unknown;
 	},
 	/** Advances the virtual clock: timers (health, reconnects) run as on the device. */
 	run(ms: number) {
-		bridge.clock.advance(ms);
+		fired = bridge.clock.advance(ms);
+	},
+	/** Where the device stands: clock, callbacks the last run() fired, part states, outbox counts. */
+	status() {
+		const ring = runtime?.cloud?.ring?.stats;
+		return { ticks: bridge.clock.ticks(), fired, parts: runtime?.app?.parts?.() ?? {}, outbox: ring && { appended: ring.appended, pending: ring.pending, dropped: ring.dropped } };
 	},
 	encodeRecord(n: number) {
 		for (let i = 0; i < n; i++) sink = encode(telemetryRecord);

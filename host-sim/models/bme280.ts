@@ -46,7 +46,6 @@
  */
 import type { I2CBusContext, I2CModel } from "../io/models";
 import { xorshift32 } from "./xorshift";
-import type { BME280Calibration } from "../../drivers/bme280";
 
 export type BME280Fault = "nack" | "garbage" | "stuck" | "skipped" | "wrong-id" | undefined;
 
@@ -63,8 +62,27 @@ export interface BME280Environment {
 /** The environment as a function of board time (ms since boot). */
 export type BME280Scenario = (ticksMs: number) => BME280Environment;
 
-/** Trimming parameters, §4.2.2 Table 16: the same 18 names as the driver's (a type only; the model's formulas are its own). */
-export type BME280Trimming = BME280Calibration;
+/** Trimming parameters, §4.2.2 Table 16. */
+export interface BME280Trimming {
+	digT1: number;
+	digT2: number;
+	digT3: number;
+	digP1: number;
+	digP2: number;
+	digP3: number;
+	digP4: number;
+	digP5: number;
+	digP6: number;
+	digP7: number;
+	digP8: number;
+	digP9: number;
+	digH1: number;
+	digH2: number;
+	digH3: number;
+	digH4: number;
+	digH5: number;
+	digH6: number;
+}
 
 /**
  * Typical trimming: temperature and pressure words are the worked example of

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { benchOutbox } from "./outbox-bench";
+import { benchPole } from "./pole-bench";
 import { benchWire } from "./wire-bench";
 import { benchBoot, benchCodec } from "./xs-bench";
 
@@ -42,6 +43,16 @@ export async function runBenchmarks(out: string): Promise<void> {
 		`  ${w.records} records in ${d.batches} batches: ${d.perRecord.up} B/record up + ${d.perRecord.down} down = ${d.perRecord.total} (CBOR ${d.payloadBytesPerRecord} B/record); ` +
 			`naive JSON QoS 1: ${w.naive.perRecord.up} + ${w.naive.perRecord.down} = ${w.naive.perRecord.total} (JSON ${w.naive.payloadBytesPerRecord} B/record); ` +
 			`${w.ratio.wireTotal}× on the wire, ${w.ratio.payload}× payload; idle twin's ${d.nonTelemetry.upBytes}/${d.nonTelemetry.downBytes} B subtracted, unexplained ${d.unexplained.up}/${d.unexplained.down} B`,
+	);
+	console.log("bench: light pole on XS with a street (heap, computrons per cycle) and a virtual day's bytes on a real broker, vs baselines…");
+	const p = await benchPole();
+	results.lightPole = p;
+	const { pole, baseline, added } = p.xs;
+	const day = p.day;
+	console.log(
+		`  heap +${pole.heapSlots.afterBoot}/+${pole.heapSlots.after1h}/+${pole.heapSlots.after6h} slots at boot/1 h/6 h (1→6 h ${pole.heapSlots.growth1hTo6h >= 0 ? "+" : ""}${pole.heapSlots.growth1hTo6h}, ${pole.heapSlots.steady ? "steady" : "GROWING"}) vs no parts +${baseline.heapSlots.after6h} (+${added.heapSlotsSteady} for the parts); ` +
+			`${pole.cycle.computronsMean} computrons per ${p.xs.cycleMs / 1000} s cycle vs ${baseline.cycle.computronsMean} idle (+${added.computronsPerCycle}), window close ${pole.windowClose.computrons} (idle ${baseline.windowClose.computrons}); ` +
+			`a day: ${day.records.stored} records, ${day.device.upBytes} B up + ${day.device.downBytes} down = ${day.device.totalBytes} (telemetry ${day.device.channels.up.up ?? 0} + ${day.device.channels.down.ack ?? 0}, health ${day.device.channels.up.health ?? 0}) vs naive JSON QoS 1 ${day.naive.totalBytes}: ${day.ratio.total}× all traffic, ${day.ratio.telemetry}× telemetry`,
 	);
 	const doc = { generatedAt: new Date().toISOString(), engine: "XS via @agoric/xsnap xsnap-worker", units: { compute: "XS computrons", heap: "XS heap slots", bytes: "bytes" }, results };
 	mkdirSync(dirname(out), { recursive: true });
