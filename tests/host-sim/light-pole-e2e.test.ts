@@ -23,6 +23,8 @@ import { decodePayload, isPayloadKind } from "../../firmware/contract/codec";
 import { parseTopic } from "../../firmware/contract/topics";
 import { validateRecordData } from "../../firmware/contract/telemetry";
 import { OpsServer } from "../../tools/ops/server";
+import { Control } from "../../tools/ops/control";
+import type { CommandResult } from "../../firmware/contract/control-payloads";
 import type { StoredRecord } from "../../tools/ops/acker";
 import { startMosquitto, waitFor, type TestBroker } from "../support/brokers";
 
@@ -231,6 +233,7 @@ describe("light pole faults: sensors failing, the link down at night", () => {
 	let cap: Capture;
 	let records: StoredRecord[];
 	const lamp: Record<string, { light: number }> = {};
+	let override: CommandResult;
 
 	// 16:00 start; sunset 17:40. Local times below are the world's and the pole's (utcOffsetMin −480).
 	const FAULTY: Scenario = {
@@ -262,7 +265,7 @@ describe("light pole faults: sensors failing, the link down at night", () => {
 			role: "light-pole",
 			board: "generic",
 			scenario: world,
-			config: { upDelayMs: 30_000, backoffMaxMs: 30_000, keepaliveMs: 120_000, utcOffsetMin: -480, lampNightPct: 60, lampSchedule: "", lampBoostPct: 60, offlineMs: 600_000, healthMs: 300_000 },
+			config: { upDelayMs: 30_000, backoffMaxMs: 30_000, keepaliveMs: 120_000, utcOffsetMin: -480, lampNightPct: 60, lampSchedule: "", lampBoostPct: 60, offlineMs: 600_000, healthMs: 300_000, counterUse: "footfall" },
 		});
 		dev.boot();
 		const light = () => (dev.bridge!.board as { parts: { lamp: LampDimmerModel } }).parts.lamp.lightPercent;
@@ -278,6 +281,13 @@ describe("light pole faults: sensors failing, the link down at night", () => {
 		await at("20:30", 15); // offline past the grace
 		await broker.start();
 		await at("21:00", 30);
+		// The operator turns the lamp off for 10 minutes (works on the column); then it comes back by itself.
+		const control = new Control({ now: () => clock.now() });
+		await control.connect(broker.url);
+		override = await control.command("pole-faults", "lamp", { args: { percent: 0, forS: 600 } });
+		await control.close();
+		lamp["21:00+override"] = { light: light() };
+		await at("21:11", 11);
 		dev.runtime!.app!.stop();
 		await settle(clock, () => dev.runtime!.cloud!.ring!.stats.pending === 0, "outbox drained");
 		await waitFor(() => ops.acker.stats.records === dev.runtime!.cloud!.ring!.stats.appended, "acker has every record");
@@ -329,9 +339,19 @@ describe("light pole faults: sensors failing, the link down at night", () => {
 		expect(lamp["20:15"].light).toBeCloseTo(60, 0);
 		expect(lamp["20:30"].light).toBe(100);
 		expect(lamp["21:00"].light).toBeCloseTo(60, 0);
+		expect(override).toMatchObject({ ok: true, code: "ok", data: { percent: 0, reason: "override" } });
+		expect(lamp["21:00+override"].light).toBe(0);
+		expect(lamp["21:11"].light).toBeCloseTo(60, 0); // the override expired
 		const reasons = records.filter((r) => r.kind === "Streetlight").map((r) => r.data.reason);
 		expect(reasons).toContain("fail-safe:sensor");
 		expect(reasons).toContain("fail-safe:offline");
+		expect(reasons).toContain("override");
+	});
+
+	it("park use: the same counters report as footfall", () => {
+		const crowd = records.filter((r) => r.kind === "CrowdFlowObserved");
+		expect(crowd.length).toBeGreaterThan(50);
+		expect(crowd.every((r) => r.data.usage === "footfall")).toBe(true);
 	});
 
 	it("health carries the failed state while a part is down", () => {

@@ -26,6 +26,12 @@ export interface CommandOptions {
 export class Control {
 	#client: MqttClient | undefined;
 	#waiters = new Set<{ topic: string; accept: (payload: Buffer) => boolean }>();
+	#now: () => number;
+
+	/** @param options.now the cloud's clock for command expiries, epoch ms @default Date.now (a simulator on virtual time passes its clock) */
+	constructor(options: { now?: () => number } = {}) {
+		this.#now = options.now ?? Date.now;
+	}
 
 	async connect(url: string, clientId = opsClientId("control")): Promise<void> {
 		// No reconnect: a control session is one exchange; a lost link is an error to report.
@@ -81,7 +87,7 @@ export class Control {
 	/** Sends a command and resolves with its result (also when the device refused it). */
 	command(device: string, name: string, options: CommandOptions = {}): Promise<CommandResult> {
 		const id = options.id ?? randomUUID();
-		const payload = encodePayload("cmd", { v: 1, id, exp: Date.now() + (options.ttlMs ?? 60_000), name, args: options.args });
+		const payload = encodePayload("cmd", { v: 1, id, exp: Math.floor(this.#now()) + (options.ttlMs ?? 60_000), name, args: options.args });
 		return this.#exchange(device, "cmd/res", () => this.publishRaw(device, "cmd", payload), (r) => r.id === id, options.waitMs ?? 15_000, `result for command ${id}`);
 	}
 
