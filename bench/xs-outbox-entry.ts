@@ -18,10 +18,10 @@ import { encode } from "../firmware/net/cbor/index";
 import type { CborMap } from "../firmware/net/cbor/index";
 import { FlashRing, type FlashLike } from "../firmware/net/outbox/ring";
 
-const KIND = "WeatherObserved";
+const KIND = "AirQualityObserved";
 const T0 = 1763750000123;
 
-/** Input of the i-th record: what the light-pole app records once per sample, at a synced epoch time. */
+/** Input of the i-th record: an SHT3x-sized AirQualityObserved body (the window bounds left out: the ring bench measures flash cost per byte, not the contract), at a synced epoch time. */
 function recordInput(i: number): [number, string, CborMap] {
 	return [T0 + i * 1_000, KIND, { temperature: Math.fround(21.4 + (i % 7) * 0.1), relativeHumidity: Math.fround(0.482 + (i % 5) * 0.01) }];
 }

@@ -9,7 +9,7 @@
  */
 import { bundleFirmware } from "../../host-sim/bundle";
 import { XsnapWorker, type XsMeters } from "../xs/xsnap-worker";
-import { meter, ROOT } from "./xs-bench";
+import { meter, query, ROOT } from "./xs-bench";
 
 export interface OutboxFigures {
 	record: { kind: string; bodyBytes: number; flashBytes: number };
@@ -36,13 +36,6 @@ const APPENDS = 500;
 const BATCH = 50;
 /** 750 typical records (78 B on flash each) fill 15 of the default 64 KiB partition's 16 sectors without a drop; 1000 would not fit. */
 const RECOVERY_RECORDS = 750;
-
-async function query(worker: XsnapWorker, expression: string): Promise<any> {
-	let answer = "";
-	worker.onQuery = (b) => ((answer = b.toString("latin1")), Buffer.alloc(0));
-	await meter(worker, `{ const s = JSON.stringify(${expression}); const b = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i); issueCommand(b.buffer); }`);
-	return JSON.parse(answer);
-}
 
 export async function benchOutbox(): Promise<OutboxFigures> {
 	const script = await bundleFirmware({ entry: ROOT + "bench/xs-outbox-entry.ts", define: { __CONFIG__: JSON.stringify({ deviceId: "bench-outbox" }) } });

@@ -4,9 +4,11 @@
  *
  * XS (xsnap-worker, as benchBoot): the light-pole firmware on the full
  * generic board (host-sim/boards.ts), with DEFAULT_STREET (host-sim/fleet.ts)
- * built inside XS on the device's virtual clock (bench/xs-pole-entry.ts,
- * bench/xs-bridge.ts) and played onto the models: people on the beams, cars
- * over the loops and in the bay, weather, daylight and PM for the sensors.
+ * from 13:00 (XS_STREET_START: the 6 h take in the evening rush and dusk, the
+ * cycles run at 19:00 with the lamp on) built inside XS on the device's
+ * virtual clock (bench/xs-pole-entry.ts, bench/xs-bridge.ts) and played onto
+ * the models: people on the beams, cars over the loops and in the bay,
+ * weather, daylight and PM for the sensors.
  * The device is offline (no broker in XS): records accumulate in the outbox
  * and the session backs off, as a pole with no link. Baseline: the same
  * bundle, board and street with parts="" (no part opened: the runtime, the
@@ -33,12 +35,12 @@
  * the pole − baseline difference is an upper bound on the firmware's cost.
  *
  * Node: bytes per day at the default config. One pole in the host simulator
- * (Fleet, DEFAULT_STREET) on a VirtualClock for 24 h against the embedded
- * broker and the ops server (acker, registry; its clock is the virtual one).
+ * (Fleet, DEFAULT_STREET from 00:00) on a VirtualClock for 24 h against the
+ * embedded broker and the ops server (acker, registry; on the virtual clock).
  * Virtual time moves 1 s a step and waits (real time) for the ack of a batch
  * in flight, so no ack times out for want of real time and the run repeats.
- * Two things run on real time on Node and are left out of the socket counts,
- * then added as computed per-day figures: the MQTT keepalive (keepaliveMs
+ * Two things run on real time on Node: they are kept out of the socket counts
+ * and reported beside them as computed per-day figures (device.computed): the MQTT keepalive (keepaliveMs
  * raised to 600 s; PINGREQ+PINGRESP are 4 B per 60 s at most, and none while
  * the 60 s health message keeps the link busy) and the ops time beacon
  * (off here; one QoS 0 PUBLISH a minute to every device when on).
@@ -62,6 +64,8 @@ import { XsnapWorker } from "../xs/xsnap-worker";
 import { PUBACK_BYTES, publishBytes, round, settled } from "./wire-bench";
 import { bundle, meter, query, ROOT } from "./xs-bench";
 
+/** Local time at the start of the XS runs (see the header). */
+const XS_STREET_START = "13:00";
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -133,13 +137,14 @@ async function xsPole(street: string, parts: string | undefined): Promise<PoleXs
 			const extra = (await fired()) - firedBefore;
 			if (extra === 1 || extra === 2) closes.push(at.compute - before.compute);
 		}
+		if (!closes.length) throw new Error(`pole bench (parts "${config.parts}"): no window close could be told apart from other timers`);
 		const status = await query<{ parts: Record<string, string>; outbox?: PoleXsSide["outbox"] }>(worker, "__bench.status()");
 		const growth = after6h - after1h;
 		return {
 			parts: String(config.parts),
 			heapSlots: { afterBoot, after1h, after6h, growth1hTo6h: growth, steady: Math.abs(growth) <= HEAP_BOUND_SLOTS },
 			cycle: { computronsMean: Math.round(cycles.reduce((a, b) => a + b, 0) / CYCLES), computronsMin: Math.min(...cycles), computronsMax: Math.max(...cycles) },
-			windowClose: { computrons: closes.length ? Math.round(closes.reduce((a, b) => a + b, 0) / closes.length) : NaN, measured: closes.length },
+			windowClose: { computrons: Math.round(closes.reduce((a, b) => a + b, 0) / closes.length), measured: closes.length },
 			emptyRunComputrons: overhead,
 			partStates: status.parts,
 			outbox: status.outbox,
@@ -165,12 +170,12 @@ export interface PoleXsFigures {
 }
 
 export async function benchPoleXs(): Promise<PoleXsFigures> {
-	const street = await bundleFirmware({ entry: ROOT + "bench/xs-pole-entry.ts", define: { __STREET__: JSON.stringify(DEFAULT_STREET) } });
+	const street = await bundleFirmware({ entry: ROOT + "bench/xs-pole-entry.ts", define: { __STREET__: JSON.stringify({ ...DEFAULT_STREET, startTime: XS_STREET_START }) } });
 	const { ledger, ...pole } = await xsPole(street, undefined);
 	const { ledger: _, ...baseline } = await xsPole(street, "");
 	if (!Object.values(pole.partStates).every((s) => s === "ok")) throw new Error(`pole bench: parts not all ok after 6 h: ${JSON.stringify(pole.partStates)}`);
 	return {
-		street: "DEFAULT_STREET (host-sim/fleet.ts)",
+		street: `DEFAULT_STREET (host-sim/fleet.ts) from ${XS_STREET_START}`,
 		hours: 6,
 		heapBoundSlots: HEAP_BOUND_SLOTS,
 		cycleMs: SAMPLE_MS,
@@ -199,7 +204,7 @@ export interface PoleDayFigures {
 	config: Record<string, number>;
 	/** what the street put on the pins in the 24 h */
 	ledger: Record<string, number>;
-	records: { stored: number; perDay: number; byKind: Record<string, number>; peopleReported: number; vehiclesReported: number };
+	records: { perDay: number; byKind: Record<string, number>; peopleReported: number; vehiclesReported: number };
 	device: {
 		upBytes: number;
 		downBytes: number;
@@ -319,10 +324,10 @@ export async function benchPoleDay(): Promise<PoleDayFigures> {
 		const beacon = publishBytes(Buffer.byteLength(TIME_TOPIC), encodePayload("time", { v: 1, now: clock.now() }).byteLength, 0);
 		return {
 			hours: 24,
-			street: "DEFAULT_STREET (host-sim/fleet.ts)",
+			street: "DEFAULT_STREET (host-sim/fleet.ts) from 00:00",
 			config: { sampleMs: config.sampleMs as number, windowMs: config.windowMs as number, upDelayMs: config.upDelayMs as number, healthMs: config.healthMs as number, keepaliveMs: config.keepaliveMs as number },
 			ledger,
-			records: { stored: records.length, perDay: records.length, byKind, peopleReported: sum("CrowdFlowObserved", "peopleCount"), vehiclesReported: sum("TrafficFlowObserved", "intensity") },
+			records: { perDay: records.length, byKind, peopleReported: sum("CrowdFlowObserved", "peopleCount"), vehiclesReported: sum("TrafficFlowObserved", "intensity") },
 			device: {
 				upBytes: socket.upBytes,
 				downBytes: socket.downBytes,

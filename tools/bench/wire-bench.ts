@@ -1,8 +1,8 @@
 /*
  * Bytes on the wire per telemetry record, on a real broker (embedded aedes on
  * 127.0.0.1), in one run:
- *   (a) the real firmware in the host simulator: a light-pole device records
- *       WeatherObserved once per sample; the outbox sends CBOR batches of up
+ *   (a) the real firmware in the host simulator: a light-pole device with one
+ *       part (SHT3x) and 1 s windows records an AirQualityObserved a second; the outbox sends CBOR batches of up
  *       to 50 at QoS 0 and the ops acker acks them end to end. Bytes come from
  *       the device's own socket counters (SimDevice.counters).
  *   (b) the naive baseline: an mqtt.js client (MQTT 3.1.1) publishing each of
@@ -36,7 +36,7 @@ import { Acker, type StoredRecord } from "../ops/acker";
 const SPEED = 50;
 const RECORDS = 500;
 /** The brief's device config, plus the keepalive note above. */
-const CONFIG = { sampleMs: 1_000, upDelayMs: 30_000, upMaxRecords: 50, healthMs: 3_600_000, keepaliveMs: 600_000 };
+const CONFIG = { sampleMs: 1_000, windowMs: 1_000, parts: "sht3x", upDelayMs: 30_000, upMaxRecords: 50, healthMs: 3_600_000, keepaliveMs: 600_000 };
 /** Same length, so topics, client ids and birth payloads are the same size. */
 const DEVICE = "bench-pole-t";
 const TWIN = "bench-pole-i";
@@ -57,7 +57,7 @@ export interface WireFigures {
 	records: number;
 	broker: string;
 	device: WireSide & {
-		config: Record<string, number>;
+		config: Record<string, number | string>;
 		batches: number;
 		recordsSent: number;
 		ackTimeouts: number;
@@ -157,7 +157,7 @@ export async function benchWire(): Promise<WireFigures> {
 
 		const stored: StoredRecord[] = acker.records.filter((r) => r.device === DEVICE).sort((a, b) => a.seq - b.seq);
 		const ledger = acker.ledger(DEVICE);
-		if (stored.length !== appended || stored.some((r) => r.kind !== "WeatherObserved"))
+		if (stored.length !== appended || stored.some((r) => r.kind !== "AirQualityObserved"))
 			throw new Error(`wire bench: ${appended} records appended, ${stored.length} stored (${new Set(stored.map((r) => r.kind)).size} kinds)`);
 		const records = stored.length;
 		const upBytes = socket.upBytes - idle.upBytes;
