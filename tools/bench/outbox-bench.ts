@@ -101,7 +101,7 @@ export async function benchOutbox(): Promise<OutboxFigures> {
 		const nativeRecovery = await recoveryFigures("native");
 		const bodyBytes: number = sim.stats.bodyBytes;
 		return {
-			record: { kind: "WeatherObserved", bodyBytes, flashBytes: bodyBytes + 12 },
+			record: { kind: "AirQualityObserved", bodyBytes, flashBytes: bodyBytes + 12 },
 			appends: APPENDS,
 			encodeComputronsPerRecord: encodePer,
 			appendComputronsPerRecord: sim.append,
