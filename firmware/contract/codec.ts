@@ -6,6 +6,7 @@
  */
 import { decode, encode } from "../net/cbor/index";
 import { ProtocolError, describeError } from "../runtime/errors";
+import { compact } from "./validate";
 import {
 	validateCommand,
 	validateCommandResult,
@@ -54,11 +55,6 @@ export function isPayloadKind(kind: string): kind is PayloadKind {
 	return Object.prototype.hasOwnProperty.call(VALIDATORS, kind);
 }
 
-function compact(value: Record<string, unknown>): Record<string, unknown> {
-	const out: Record<string, unknown> = {};
-	for (const key of Object.keys(value)) if (value[key] !== undefined) out[key] = value[key];
-	return out;
-}
 
 /** Validates and encodes a payload. @throws ProtocolError when `value` breaks the contract */
 export function encodePayload<K extends PayloadKind>(kind: K, value: PayloadTypes[K]): Uint8Array {

@@ -13,7 +13,7 @@
  * send tick, which gives the device an NTP-style offset (RFC 5905 §8, one
  * exchange: offset = server time − midpoint of the round trip).
  */
-import { finite, integer, onlyKeys, optional, record, text } from "./validate";
+import { finite, integer, list, onlyKeys, optional, record, text } from "./validate";
 import { CONTRACT_VERSION } from "./topics";
 import { ProtocolError } from "../runtime/errors";
 
@@ -66,13 +66,8 @@ function version(fields: Record<string, unknown>, path: string): number {
 	return integer(fields.v, `${path}.v`, 1, CONTRACT_VERSION);
 }
 
-function list(value: unknown, path: string, max: number): unknown[] {
-	if (!Array.isArray(value)) throw new ProtocolError(`${path}: expected an array`);
-	if (value.length > max) throw new ProtocolError(`${path}: more than ${max} items`);
-	return value;
-}
-
-function recordTime(value: unknown, path: string): RecordTime {
+/** A record time (or a window bound): epoch ms or [boot, ticks]. @throws ProtocolError */
+export function recordTime(value: unknown, path: string): RecordTime {
 	if (Array.isArray(value)) {
 		if (value.length !== 2) throw new ProtocolError(`${path}: expected [boot, ticks]`);
 		return [integer(value[0], `${path}[0]`, 0), integer(value[1], `${path}[1]`, 0)];

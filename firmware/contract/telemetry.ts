@@ -21,9 +21,9 @@
  * name; FIWARE WeatherObserved calls it atmosphericPressure); extensions are
  * marked "(ext)".
  */
-import { finite, integer, oneOf, onlyKeys, optional, record, text, type Fields } from "./validate";
+import { finite, integer, list, oneOf, onlyKeys, optional, record, text, type Fields } from "./validate";
 import { ProtocolError } from "../runtime/errors";
-import type { RecordTime } from "./sync-payloads";
+import { recordTime, type RecordTime } from "./sync-payloads";
 
 /** Window bounds: epoch ms once synced, else [boot, ticks]. */
 export type WindowTime = RecordTime;
@@ -80,7 +80,8 @@ export interface Streetlight {
 	powerState: (typeof POWER_STATES)[number];
 	/** dimming level 0..1 */
 	illuminanceLevel: number;
-	status: (typeof STREETLIGHT_STATUS)[number];
+	/** lamp health; absent unless the pole can measure it (the generic pole has no lamp-current feedback, so it never claims "ok") */
+	status?: (typeof STREETLIGHT_STATUS)[number];
 	/** (ext) */
 	reason: LampReason;
 	/** (ext) lifetime energy, Wh */
@@ -134,14 +135,6 @@ export interface RecordTypes {
 }
 export type RecordKind = keyof RecordTypes;
 
-function windowTime(value: unknown, path: string): WindowTime {
-	if (Array.isArray(value)) {
-		if (value.length !== 2) throw new ProtocolError(`${path}: expected [boot, ticks]`);
-		return [integer(value[0], `${path}[0]`, 0), integer(value[1], `${path}[1]`, 0)];
-	}
-	return integer(value, path, 0);
-}
-
 function bounded(value: unknown, path: string, min: number, max: number): number {
 	const n = finite(value, path);
 	if (n < min || n > max) throw new ProtocolError(`${path}: ${n} outside ${min}..${max}`);
@@ -149,7 +142,7 @@ function bounded(value: unknown, path: string, min: number, max: number): number
 }
 
 function window(f: Fields, path: string): { dateObservedFrom: WindowTime; dateObservedTo: WindowTime } {
-	return { dateObservedFrom: windowTime(f.dateObservedFrom, `${path}.dateObservedFrom`), dateObservedTo: windowTime(f.dateObservedTo, `${path}.dateObservedTo`) };
+	return { dateObservedFrom: recordTime(f.dateObservedFrom, `${path}.dateObservedFrom`), dateObservedTo: recordTime(f.dateObservedTo, `${path}.dateObservedTo`) };
 }
 
 function count(value: unknown, path: string): number {
@@ -196,7 +189,7 @@ const VALIDATORS: { [K in RecordKind]: (f: Fields, path: string) => RecordTypes[
 		return {
 			powerState: oneOf(f.powerState, `${p}.powerState`, POWER_STATES),
 			illuminanceLevel: bounded(f.illuminanceLevel, `${p}.illuminanceLevel`, 0, 1),
-			status: oneOf(f.status, `${p}.status`, STREETLIGHT_STATUS),
+			status: optional(f.status, (x) => oneOf(x, `${p}.status`, STREETLIGHT_STATUS)),
 			reason: oneOf(f.reason, `${p}.reason`, LAMP_REASONS),
 			energyWh: optional(f.energyWh, (x) => bounded(x, `${p}.energyWh`, 0, Number.MAX_SAFE_INTEGER)),
 			burnHours: optional(f.burnHours, (x) => bounded(x, `${p}.burnHours`, 0, Number.MAX_SAFE_INTEGER)),
@@ -204,7 +197,7 @@ const VALIDATORS: { [K in RecordKind]: (f: Fields, path: string) => RecordTypes[
 	},
 	ParkingSpot(f, p) {
 		onlyKeys(f, p, ["status", "timeInstant"]);
-		return { status: oneOf(f.status, `${p}.status`, PARKING_STATUS), timeInstant: windowTime(f.timeInstant, `${p}.timeInstant`) };
+		return { status: oneOf(f.status, `${p}.status`, PARKING_STATUS), timeInstant: recordTime(f.timeInstant, `${p}.timeInstant`) };
 	},
 	"sensor.fault"(f, p) {
 		onlyKeys(f, p, ["sensor", "fault", "message"]);
@@ -219,12 +212,6 @@ const VALIDATORS: { [K in RecordKind]: (f: Fields, path: string) => RecordTypes[
 		return { first: count(f.first, `${p}.first`), last: count(f.last, `${p}.last`), count: count(f.count, `${p}.count`) };
 	},
 };
-
-function list(value: unknown, path: string, max: number): unknown[] {
-	if (!Array.isArray(value)) throw new ProtocolError(`${path}: expected an array`);
-	if (value.length > max) throw new ProtocolError(`${path}: more than ${max} items`);
-	return value;
-}
 
 /** Whether `kind` is a record kind of this contract. */
 export function isRecordKind(kind: string): kind is RecordKind {

@@ -38,6 +38,19 @@ export function optional<T>(value: unknown, check: (v: unknown) => T): T | undef
 	return value === undefined ? undefined : check(value);
 }
 
+export function list(value: unknown, path: string, max: number): unknown[] {
+	if (!Array.isArray(value)) throw new ProtocolError(`${path}: expected an array`);
+	if (value.length > max) throw new ProtocolError(`${path}: more than ${max} items`);
+	return value;
+}
+
+/** Keys whose value is undefined removed: optional fields cost no bytes, and CBOR has no "absent". */
+export function compact<T extends Record<string, unknown>>(value: T): T {
+	const out: Record<string, unknown> = {};
+	for (const key of Object.keys(value)) if (value[key] !== undefined) out[key] = value[key];
+	return out as T;
+}
+
 /** Rejects keys outside `allowed`: a typo in a command or config must not pass silently. */
 export function onlyKeys(fields: Fields, path: string, allowed: readonly string[]): void {
 	for (const key of Object.keys(fields)) if (!allowed.includes(key)) throw new ProtocolError(`${path}: unknown field "${key}"`);

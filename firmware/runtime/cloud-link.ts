@@ -10,6 +10,7 @@ import Preference from "preference";
 import Time from "time";
 import { decodePayload, encodePayload } from "../contract/codec";
 import { validateRecordData } from "../contract/telemetry";
+import { compact } from "../contract/validate";
 import { deviceTopic, parseTopic, TIME_TOPIC } from "../contract/topics";
 import { ClockSync } from "../net/clock-sync";
 import { FlashRing } from "../net/outbox/ring";
@@ -151,14 +152,16 @@ export class CloudLink {
 	/**
 	 * Persists one telemetry or event record, after checking it against the
 	 * contract's allowlist (firmware/contract/telemetry.ts): an unknown kind,
-	 * an unknown field or a non-finite number never reaches flash.
+	 * an unknown field or a non-finite number never reaches flash. Undefined
+	 * fields are dropped here, so apps may pass optional values as they are.
 	 * @returns its seq, or undefined when it could not be kept (logged)
 	 */
 	record(kind: string, data: Record<string, unknown>): number | undefined {
 		if (!this.uplink) return undefined;
 		try {
-			validateRecordData(kind, data);
-			return this.uplink.record(kind, data as never);
+			const fields = compact(data);
+			validateRecordData(kind, fields);
+			return this.uplink.record(kind, fields as never);
 		} catch (e) {
 			this.#uplinkLog.error(`record ${kind} not kept: ${describeError(e)}`);
 			return undefined;

@@ -241,7 +241,7 @@ export function createLightPole(context: AppContext): App {
 				illuminance: air.lux.take(),
 				failed: failed.length ? failed : undefined,
 			};
-			record("AirQualityObserved", compact(data));
+			record("AirQualityObserved", data);
 			summary.push(
 				[
 					data.temperature === undefined ? "" : `${data.temperature.toFixed(1)} °C`,
@@ -267,7 +267,7 @@ export function createLightPole(context: AppContext): App {
 			if (d) vehicles.add({ towards: d.take() });
 			const c = vehicles.take();
 			const occ = occupancy.take();
-			record("TrafficFlowObserved", compact({ dateObservedFrom: from, dateObservedTo: to, intensity: c.towards, occupancy: occ, laneDirection: config.get("laneDirection") }));
+			record("TrafficFlowObserved", { dateObservedFrom: from, dateObservedTo: to, intensity: c.towards, occupancy: occ, laneDirection: config.get("laneDirection") });
 			summary.push(`${c.towards} vehicles${occ === undefined ? "" : ` (occupancy ${occ})`}`);
 		}
 		if (pms?.driver && config.get("windowMs") >= 2 * PM_AWAKE_MS) pms.sample((p) => (p.sleep(), undefined));
@@ -326,7 +326,3 @@ export function createLightPole(context: AppContext): App {
 	};
 }
 
-function compact<T extends Record<string, unknown>>(o: T): T {
-	for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
-	return o;
-}

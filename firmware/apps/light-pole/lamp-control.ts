@@ -180,7 +180,6 @@ export class LampControl {
 		this.#o.record("Streetlight", {
 			powerState: level === 0 ? "off" : level < 100 ? "low" : "on",
 			illuminanceLevel: level / 100,
-			status: "ok",
 			reason: this.#reason,
 			energyWh: Math.round(this.energy.wh),
 			burnHours: Math.round(this.energy.burnHours * 100) / 100,

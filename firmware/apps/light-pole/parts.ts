@@ -28,10 +28,11 @@ import { BaySensor } from "../../../drivers/bay-sensor";
 import { LampDimmer } from "../../../drivers/lamp-dimmer";
 import { ConfigError, DriverError } from "../../runtime/errors";
 import { POLE_PINS, type PolePin } from "./pins";
+import { SENSOR_NAMES, type SensorName } from "../../contract/telemetry";
 
-/** Every part name the `parts` config may list (the contract's SENSOR_NAMES). */
-export const PART_NAMES = ["sht3x", "bme280", "veml7700", "pms5003", "ld2410", "people", "vehicles", "bay", "lamp"] as const;
-export type PartName = (typeof PART_NAMES)[number];
+/** Every part name the `parts` config may list: the contract's sensor names, so events and health name parts the same way. */
+export const PART_NAMES = SENSOR_NAMES;
+export type PartName = SensorName;
 
 /** The parts listed in config. @throws ConfigError naming an unknown part */
 export function fittedParts(list: string): Set<PartName> {
