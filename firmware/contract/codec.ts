@@ -19,10 +19,22 @@ import {
 	type LogPayload,
 	type ReportedConfig,
 } from "./control-payloads";
+import {
+	validateOtaChunk,
+	validateOtaManifest,
+	validateOtaOffer,
+	validateOtaProgress,
+	validateOtaRequest,
+	type OtaChunk,
+	type OtaManifest,
+	type OtaOffer,
+	type OtaProgress,
+	type OtaRequest,
+} from "./ota-payloads";
 import { validateHealth, validateStatus, type HealthPayload, type StatusPayload } from "./payloads";
 import { validateAck, validateTime, validateUp, type AckPayload, type TimePayload, type UpPayload } from "./sync-payloads";
 
-/** Payload type of each device channel (OTA channels are reserved: issue #6), plus the time beacon. */
+/** Payload type of each device channel, plus the time beacon and the signed OTA manifest (carried inside an offer). */
 export interface PayloadTypes {
 	status: StatusPayload;
 	health: HealthPayload;
@@ -34,6 +46,11 @@ export interface PayloadTypes {
 	"cfg/reported": ReportedConfig;
 	log: LogPayload;
 	time: TimePayload;
+	"ota/offer": OtaOffer;
+	"ota/req": OtaRequest;
+	"ota/chunk": OtaChunk;
+	"ota/progress": OtaProgress;
+	"ota-manifest": OtaManifest;
 }
 export type PayloadKind = keyof PayloadTypes;
 
@@ -48,6 +65,11 @@ const VALIDATORS: { [K in PayloadKind]: (v: unknown) => PayloadTypes[K] } = {
 	"cfg/reported": validateReportedConfig,
 	log: validateLog,
 	time: validateTime,
+	"ota/offer": validateOtaOffer,
+	"ota/req": validateOtaRequest,
+	"ota/chunk": validateOtaChunk,
+	"ota/progress": validateOtaProgress,
+	"ota-manifest": validateOtaManifest,
 };
 
 /** Whether `kind` names a payload of this contract (e.g. a parsed topic's channel). */

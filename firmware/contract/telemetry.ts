@@ -24,6 +24,7 @@
 import { finite, integer, list, oneOf, onlyKeys, optional, record, text, type Fields } from "./validate";
 import { ProtocolError } from "../runtime/errors";
 import { recordTime, type RecordTime } from "./sync-payloads";
+import { OTA_STATES, type OtaState } from "./ota-payloads";
 
 /** Window bounds: epoch ms once synced, else [boot, ticks]. */
 export type WindowTime = RecordTime;
@@ -123,6 +124,22 @@ export interface OutboxLoss {
 	count: number;
 }
 
+/**
+ * A step of an over-the-air update that must reach the cloud even across a
+ * power cut or a rollback (ota-payloads.ts has the live progress): refused
+ * (with the reason), failed, applying, confirmed, rolled-back, safe-mode.
+ */
+export interface OtaEvent {
+	/** offer id; "-" for a state the device entered by itself (safe mode) */
+	id: string;
+	state: OtaState;
+	/** version running when the event happened */
+	fw: string;
+	/** version on offer */
+	to?: string;
+	reason?: string;
+}
+
 export interface RecordTypes {
 	AirQualityObserved: AirQualityObserved;
 	TrafficFlowObserved: TrafficFlowObserved;
@@ -132,6 +149,7 @@ export interface RecordTypes {
 	"sensor.fault": SensorFaultEvent;
 	"sensor.ok": SensorOkEvent;
 	"outbox.loss": OutboxLoss;
+	ota: OtaEvent;
 }
 export type RecordKind = keyof RecordTypes;
 
@@ -210,6 +228,16 @@ const VALIDATORS: { [K in RecordKind]: (f: Fields, path: string) => RecordTypes[
 	"outbox.loss"(f, p) {
 		onlyKeys(f, p, ["first", "last", "count"]);
 		return { first: count(f.first, `${p}.first`), last: count(f.last, `${p}.last`), count: count(f.count, `${p}.count`) };
+	},
+	ota(f, p) {
+		onlyKeys(f, p, ["id", "state", "fw", "to", "reason"]);
+		return {
+			id: text(f.id, `${p}.id`, 40),
+			state: oneOf(f.state, `${p}.state`, OTA_STATES),
+			fw: text(f.fw, `${p}.fw`, 17),
+			to: optional(f.to, (x) => text(x, `${p}.to`, 17)),
+			reason: optional(f.reason, (x) => text(x, `${p}.reason`, 160)),
+		};
 	},
 };
 

@@ -63,6 +63,12 @@ export const CONFIG_SCHEMA = deepFreeze({
 	lampBoostMs: { type: "int", min: 0, max: 3_600_000, live: true },
 	lampSafePct: { type: "int", min: 0, max: 100, live: true },
 	offlineMs: { type: "int", min: 10_000, max: 86_400_000, live: true },
+	// OTA (firmware/ota): the key images must be signed with is part of the build (mcconfig otaPubKey=04…), never set remotely.
+	otaPubKey: { type: "string", maxLength: 130, pattern: /^(04[0-9a-f]{128})?$/, hint: "uncompressed P-256 public key as 130 lower-case hex digits (curbside ota keygen prints it); empty refuses every offer", remote: false },
+	otaTrialMs: { type: "int", min: 10_000, max: 1_800_000 },
+	otaReqMs: { type: "int", min: 500, max: 120_000, live: true },
+	safeBoots: { type: "int", min: 2, max: 50 },
+	stableMs: { type: "int", min: 5_000, max: 3_600_000 },
 } as const satisfies Record<string, FieldSpec>);
 
 function deepFreeze<T extends object>(o: T): T {

@@ -62,7 +62,7 @@ describe("contract round trips", () => {
 			expect(isPayloadKind(kind)).toBe(true);
 			expect(roundTrip(kind, SAMPLES[kind] as never)).toEqual(SAMPLES[kind]);
 		}
-		expect(isPayloadKind("ota/offer")).toBe(false);
+		expect(isPayloadKind("ota/nope")).toBe(false);
 	});
 
 	it("up records keep both time forms", () => {

@@ -39,5 +39,10 @@ export const DEFAULTS = {
 	lampBoostPct: 100,
 	lampBoostMs: 60_000,
 	lampSafePct: 100,
-	offlineMs: 60_0000,
+	offlineMs: 600_000,
+	otaPubKey: "",
+	otaTrialMs: 180_000,
+	otaReqMs: 8_000,
+	safeBoots: 3,
+	stableMs: 60_000,
 } as const;
