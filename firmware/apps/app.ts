@@ -26,6 +26,15 @@ export interface AppContext {
 	bootCount: number;
 	/** Where an app registers its own commands. */
 	commands: Commands;
+	/** Safe mode (boot loop on a confirmed image): network, OTA and logs only; the app parks its outputs at their fail-safe state. */
+	safeMode: boolean;
+}
+
+/** An app's answer to "do you work?" during an OTA trial boot (firmware/ota/trial.ts). */
+export interface SelfTest {
+	state: "pass" | "pending" | "fail";
+	/** what passed, what is awaited, or what failed */
+	detail: string;
 }
 
 export interface App {
@@ -35,6 +44,13 @@ export interface App {
 	stop(): void;
 	/** State of each fitted part, for the health record (light pole). */
 	parts?(): Record<string, PartState>;
+	/**
+	 * OTA trial boot: whether the app does its job (stop sign rendered, pole sensors sane). Absent = nothing to check.
+	 * `required`: the parts that worked under the previous image (undefined when unknown).
+	 */
+	selfTest?(required?: readonly string[]): SelfTest;
+	/** An update is downloading or applying (a pole's lamp holds its fail-safe level through the reboot). */
+	otaBusy?(busy: boolean): void;
 	/** A message on a topic this app subscribed to. */
 	onMessage?(topic: string, payload: Uint8Array): void;
 }

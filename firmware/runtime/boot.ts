@@ -7,7 +7,9 @@
  *   4. config: manifest defaults + NVS overrides, validated;
  *   5. identity; 6. MQTT session (birth, LWT, rate limit); 7. cloud link
  *   (outbox and uplink, time sync, commands, remote config and logs);
- *   8. role app; 9. health task.
+ *   8. OTA agent and boot-loop guard (a trial boot, or safe mode after
+ *   repeated crashes of a confirmed image); 9. role app (its fail-safe
+ *   variant in safe mode); 10. health task.
  * A build whose config does not validate halts with one clear line instead of
  * running on guessed values.
  */
@@ -31,6 +33,9 @@ import { Logger } from "./logger";
 import { ROLE_APPS } from "./roles";
 import { Scheduler } from "./scheduler";
 import { resetReasonName } from "./reset-reason";
+import { OtaAgent } from "../ota/agent";
+import { bootStable, guardBoot } from "../ota/boot-guard";
+import { OtaStore } from "../ota/state-store";
 
 export interface Runtime {
 	readonly state: "running" | "halted";
@@ -42,6 +47,9 @@ export interface Runtime {
 	readonly cloud?: CloudLink;
 	readonly scheduler?: Scheduler;
 	readonly app?: App;
+	readonly ota?: OtaAgent;
+	/** safe mode: network, OTA and logs only */
+	readonly safeMode?: boolean;
 	/** Stops every task and closes the link (sim shutdown, tests). Idempotent. */
 	shutdown(): void;
 }
@@ -101,6 +109,43 @@ export function boot(sink: (line: string) => void = (line) => trace(line + "\n")
 	log.info(`device ${deviceId}, role ${role}, board ${config.get("board")}`);
 
 	const cloud = new CloudLink({ deviceId, bootCount, config, logger, session });
+	const ota = new OtaAgent({
+		role,
+		board: config.get("board"),
+		deviceId,
+		config,
+		session,
+		scheduler,
+		log: logger.tagged("ota"),
+		record: (kind, data) => cloud.record(kind, data),
+		acked: (seq) => cloud.acked(seq),
+		selfTest: (required) => app.selfTest?.(required) ?? { state: "pass", detail: "no app checks" },
+		workingParts: () => Object.keys(app.parts?.() ?? {}).filter((name) => app.parts!()[name] === "ok"),
+		beforeRestart: () => {
+			app.stop();
+			session.stop();
+		},
+		onBusy: (busy) => app.otaBusy?.(busy),
+	});
+	let guard = { safe: false, entered: false, early: 0 };
+	try {
+		guard = guardBoot(reason, config.get("safeBoots"), ota.trial);
+	} catch (e) {
+		log.error(`boot-loop guard unavailable: ${describeError(e)}`);
+	}
+	if (guard.safe) log.error(`SAFE MODE${guard.entered ? `: ${guard.early} crash resets in a row` : ""}; network, OTA and logs only until an update is applied or safe-mode exit is commanded`);
+	if (guard.entered) cloud.record("ota", { id: "-", state: "safe-mode", fw: FIRMWARE_VERSION, reason: `${guard.early} crash resets (${reason}) in a row, each within ${config.get("stableMs")} ms of boot` });
+	cloud.commands.register("safe-mode", (args) => {
+		if (args.exit !== true) throw new RangeError('safe-mode: the only argument is {"exit": true}');
+		OtaStore.setSafe(false);
+		OtaStore.setEarly(0);
+		scheduler.after("reboot", 1_000, () => {
+			app.stop();
+			session.stop();
+			restart("safe-mode exit");
+		});
+		return { safe: guard.safe, inMs: 1_000 };
+	});
 	cloud.commands.register("reboot", (args) => {
 		const delayMs = args.delayMs === undefined ? 1_000 : args.delayMs;
 		if (typeof delayMs !== "number" || !Number.isInteger(delayMs) || delayMs < 0 || delayMs > 60_000) throw new RangeError("reboot: delayMs must be an integer 0..60000");
@@ -124,9 +169,10 @@ export function boot(sink: (line: string) => void = (line) => trace(line + "\n")
 		record: (kind, data) => cloud.record(kind, data),
 		epoch: () => cloud.clock.now(),
 		bootCount,
+		safeMode: guard.safe,
 	});
 	session.onMessage = (topic, payload) => {
-		if (!cloud.route(topic, payload)) app.onMessage?.(topic, payload);
+		if (!cloud.route(topic, payload) && !ota.route(topic, payload)) app.onMessage?.(topic, payload);
 	};
 
 	const publishHealth = () => {
@@ -151,17 +197,27 @@ export function boot(sink: (line: string) => void = (line) => trace(line + "\n")
 	});
 	session.onUp = () => {
 		cloud.onUp();
+		ota.onUp();
 		publishHealth();
 	};
-	session.onDown = () => cloud.onDown();
+	session.onDown = () => {
+		cloud.onDown();
+		ota.onDown();
+	};
 
 	try {
 		app.start();
 	} catch (e) {
 		log.error(`${role} app failed to start: ${describeError(e)}`);
 	}
+	try {
+		ota.start();
+	} catch (e) {
+		log.error(`OTA agent failed to start: ${describeError(e)}`);
+	}
 	session.start();
 	scheduleHealth();
+	scheduler.after("stable", config.get("stableMs"), () => bootStable());
 
 	let stopped = false;
 	return {
@@ -174,10 +230,13 @@ export function boot(sink: (line: string) => void = (line) => trace(line + "\n")
 		cloud,
 		scheduler,
 		app,
+		ota,
+		safeMode: guard.safe,
 		shutdown() {
 			if (stopped) return;
 			stopped = true;
 			scheduler.clear();
+			ota.stop();
 			try {
 				app.stop();
 			} finally {

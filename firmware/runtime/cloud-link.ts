@@ -168,6 +168,14 @@ export class CloudLink {
 		}
 	}
 
+	/** Whether the cloud acked outbox record `seq`: proof of an end-to-end MQTT round trip (OTA trial boot). */
+	acked(seq: number): boolean {
+		const ring = this.ring;
+		if (!ring || seq >= ring.stats.nextSeq) return false;
+		const next = ring.pending(seq - 1, 1, 0x7fffffff);
+		return !(next.length > 0 && next[0].seq === seq);
+	}
+
 	stop(): void {
 		this.uplink?.stop();
 		this.remoteLog.stop();

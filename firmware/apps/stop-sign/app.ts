@@ -25,6 +25,12 @@ export function createStopSign(context: AppContext): App {
 			if (topic) session.unsubscribe(topic);
 			topic = undefined;
 		},
+		selfTest() {
+			// Until the renderer lands (issue #4) "shown" means the board arrived and was taken in; then it becomes "the panel refresh completed".
+			if (!stopId) return { state: "fail", detail: "no stopId configured: the sign has nothing to show" };
+			if (boards === 0) return { state: "pending", detail: `no departures board for stop ${stopId} yet` };
+			return { state: "pass", detail: `board #${boards} for stop ${stopId} shown` };
+		},
 		onMessage(t, payload) {
 			if (t !== topic) return;
 			boards++;
