@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { runDemo } from "./commands/demo";
 import { runOpsServe } from "./commands/ops-serve";
 import { runOpsCommand, runOpsConfig, runOpsLogs } from "./commands/ops-control";
+import { otaControlAction, runOtaKeygen, runOtaPack, runOtaPublishCommand, runOtaSign, runOtaVerify } from "./commands/ota-tools";
 import { runSim } from "./commands/sim-run";
 import { runBenchmarks } from "./bench/run";
 import { parseDuration } from "./duration";
@@ -38,6 +39,8 @@ function notYet(what: string, issue: number): () => never {
 const program = new Command("curbside")
 	.description("Curbside firmware runtime: host simulator, demo, ops, OTA, fonts and benchmarks")
 	.version(pkg.version)
+	// Root options only before a subcommand, so `ota pack --version 0.2.0` reaches pack, not the root's -V/--version.
+	.enablePositionalOptions()
 	.showHelpAfterError("(run with --help for usage)");
 
 const sim = program.command("sim").description("run firmware in the host simulator");
@@ -99,12 +102,60 @@ ops
 	.option("--wait <time>", "how long to wait for the upload", duration, 15_000)
 	.action(runOpsLogs);
 
-const ota = program.command("ota").description("signed over-the-air images (issue #6)");
-ota.command("keygen").description("create an ECDSA P-256 signing key pair (PEM)").option("--out <dir>", "where to write the keys", ".").action(notYet("ota keygen", 6));
-ota.command("pack").description("pack an image with its manifest").argument("<image>").action(notYet("ota pack", 6));
-ota.command("sign").description("sign a packed image").argument("<package>").option("--key <pem>").action(notYet("ota sign", 6));
-ota.command("verify").description("verify a signed image").argument("<package>").option("--pub <pem>").action(notYet("ota verify", 6));
-ota.command("publish").description("offer an image to a device, cohort or campaign").argument("<package>").option("--broker <url>").action(notYet("ota publish", 6));
+const ota = program.command("ota").description("signed over-the-air images: keys, packages, campaigns");
+ota
+	.command("keygen")
+	.description("create an ECDSA P-256 signing key pair: <name>.pem (mode 0600) and <name>.pub.pem; never overwrites")
+	.option("--out <dir>", "where to write the keys", ".")
+	.option("--name <base>", "file name base", "curbside-ota")
+	.action(runOtaKeygen);
+ota
+	.command("pack")
+	.description("pack an app image with its manifest into an unsigned package (.cspkg)")
+	.argument("<image>", "app image (.bin) built by mcconfig, or a simulator image")
+	.requiredOption("--board <board>", "board the image was built for (manifests/boards/<board>.json)")
+	.requiredOption("--role <role>", "device role: stop-sign | light-pole")
+	.requiredOption("--version <x.y.z>", "firmware version; must equal the image's app descriptor when it has one")
+	.requiredOption("--sec <n>", "security version (anti-rollback counter, 0..65535); must equal the image's secure_version")
+	.option("--chunk <bytes>", "bytes per download chunk: 1024 | 2048 | 4096 | 8192 | 16384", "4096")
+	.option("--note <text>", "release note shown to operators (≤ 200 characters)")
+	.option("--out <file>", "package file (default: <image name>-<version>.cspkg)")
+	.action(runOtaPack);
+ota
+	.command("sign")
+	.description("check the release ledger and sign a package in place")
+	.argument("<package>", "package from `ota pack`")
+	.requiredOption("--key <private.pem>", "signing key from `ota keygen`")
+	.option("--ledger <file>", "release ledger (default: releases.json next to the key)")
+	.action(runOtaSign);
+ota
+	.command("verify")
+	.description("check a package as a device will: signature, image SHA-256, target")
+	.argument("<package>", "signed package")
+	.requiredOption("--pub <public.pem|hex>", "public key file, or the otaPubKey hex")
+	.option("--board <board>", "also require this board")
+	.option("--role <role>", "also require this role")
+	.action(runOtaVerify);
+ota
+	.command("publish")
+	.description("offer a signed package to devices, a cohort or a staged campaign")
+	.argument("<package>", "signed package")
+	.requiredOption("--broker <url>", "MQTT broker, mqtt://host:port")
+	.option("--device <id>", "offer to this device (repeatable)", collect, [])
+	.option("--cohort <tag>", "offer to the devices of this cohort in the inventory")
+	.option("--inventory <file>", "fleet inventory (JSON)")
+	.option("--campaign <file>", "staged campaign: waves, gates, abort threshold (JSON)")
+	.option("--state <file>", "where campaign state persists (default: <package>.campaign.json)")
+	.option("--share-group <name>", "MQTT shared-subscription group, to split chunk serving across ops processes")
+	.option("--wait <time>", "stop after this long, e.g. 10m, 2h; the same command resumes the campaign (default: until it ends)", duration)
+	.action(runOtaPublishCommand);
+for (const action of ["pause", "resume", "abort"] as const) {
+	ota
+		.command(action)
+		.description(`${action} a running campaign`)
+		.requiredOption("--state <file>", "the campaign's state file")
+		.action(otaControlAction(action));
+}
 
 program
 	.command("fonts")

@@ -103,9 +103,9 @@ describe("curbside CLI", () => {
 	});
 
 	it("commands of later issues say so and exit 2", () => {
-		const r = curbside("ota", "keygen");
+		const r = curbside("fonts", "build");
 		expect(r.code).toBe(2);
-		expect(r.err).toContain("not implemented in this build yet (tracked in issue #6)");
+		expect(r.err).toContain("not implemented in this build yet (tracked in issue #4)");
 	});
 
 	it("demo boots the street, the ops registry sees birth and health, and stops cleanly", () => {
