@@ -7,9 +7,10 @@
  * r‖s (2 × 32 bytes big-endian, IEEE P1363), public key the uncompressed
  * point 0x04‖X‖Y (SEC 1 v2 §2.3.3), configured as 130 hex digits.
  * Moddable's ECDSA.verify trusts its inputs: r and s are not range-checked
- * (s = 0 makes the device's native modular inverse loop forever; r = 0 meets
- * the point at infinity), and the key is not checked to be on the curve. So
- * this file does, before calling it:
+ * (s = 0 makes the native modular inverse loop forever: seen on the SDK 8.2.3
+ * lin host; r = 0 is compared with the point at infinity's unspecified x),
+ * and the key is not checked to be on the curve. So this file checks, before
+ * calling it:
  *   - FIPS 186-4 §6.4.2 step 1 / SEC 1 §4.1.4 step 1: 0 < r < n, 0 < s < n;
  *   - SEC 1 §3.2.2.1 public key validation: x, y < p and y² = x³ − 3x + b
  *     (P-256 has cofactor 1, so a point on the curve is in the group of G).
@@ -45,7 +46,9 @@ class Sha256 implements Sha256Stream {
 	write(bytes: Uint8Array): void {
 		// The device's native Digest would keep hashing onto a finished context.
 		if (this.#closed) throw new Error("sha256: write after close");
-		this.#digest.write(bytes);
+		// The native write reads any byte view (xsmc.c _xsmcGetBuffer), though the SDK typings say ArrayBuffer:
+		// passing the view saves copying every chunk.
+		this.#digest.write(bytes as unknown as ArrayBuffer);
 	}
 
 	close(): Uint8Array {

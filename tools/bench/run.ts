@@ -2,20 +2,31 @@
  * `npm run bench`: runs every benchmark and writes machine-readable results.
  * Figures are XS meters (computrons, heap slots) and byte counts, never
  * wall-clock times: the machines are shared and noisy.
+ * `npx tsx tools/bench/run.ts [--only key,…] [--out file]` runs the
+ * benchmarks whose result key is or starts with one of the keys (e.g.
+ * "ota" → "ota.verify") and merges them into the existing results file.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { benchOtaVerify } from "./ota-bench";
 import { benchOutbox } from "./outbox-bench";
 import { benchPole } from "./pole-bench";
 import { benchWire } from "./wire-bench";
 import { benchBoot, benchCodec } from "./xs-bench";
 
+/** The results so far, and the keys asked for (all when undefined). */
+interface BenchRun {
+	results: Record<string, unknown>;
+	only?: string[];
+}
+
 /**
- * Runs one benchmark and prints its summary. A failure is printed and kept
- * under its key as { error }, the other benchmarks still run and the file is
- * still written; the command then exits non-zero.
+ * Runs one benchmark, if selected, and prints its summary. A failure is
+ * printed and kept under its key as { error }, the other benchmarks still
+ * run and the file is still written; the command then exits non-zero.
  */
-async function section<T>(results: Record<string, unknown>, key: string, title: string, run: () => Promise<T>, summary: (r: T) => string): Promise<void> {
+async function section<T>({ results, only }: BenchRun, key: string, title: string, run: () => Promise<T>, summary: (r: T) => string): Promise<void> {
+	if (only && !only.some((k) => key === k || key.startsWith(k + "."))) return;
 	console.log(`bench: ${title}…`);
 	try {
 		const r = await run();
@@ -29,10 +40,12 @@ async function section<T>(results: Record<string, unknown>, key: string, title: 
 	}
 }
 
-export async function runBenchmarks(out: string): Promise<void> {
+/** @param only result keys (or key prefixes before a ".") to run; the others keep their values from `out` */
+export async function runBenchmarks(out: string, only?: string[]): Promise<void> {
 	const results: Record<string, unknown> = {};
+	const bench: BenchRun = { results, only };
 	await section(
-		results,
+		bench,
 		"boot",
 		"booting each role on real XS (xsnap-worker)",
 		async () => [await benchBoot("stop-sign"), await benchBoot("light-pole")],
@@ -42,7 +55,7 @@ export async function runBenchmarks(out: string): Promise<void> {
 				.join("\n"),
 	);
 	await section(
-		results,
+		bench,
 		"codec",
 		"device CBOR codec on XS vs JSON baseline",
 		() => benchCodec(),
@@ -51,7 +64,7 @@ export async function runBenchmarks(out: string): Promise<void> {
 			`${c.bytes.cborRecord} B CBOR vs ${c.bytes.jsonRecord} B JSON; batch of 20: ${c.bytes.cborBatch20} B vs ${c.bytes.jsonBatch20} B`,
 	);
 	await section(
-		results,
+		bench,
 		"outbox",
 		"outbox flash ring on XS vs encode baseline",
 		() => benchOutbox(),
@@ -62,7 +75,7 @@ export async function runBenchmarks(out: string): Promise<void> {
 			`ring heap ${o.heap.ringSlots} slots with ${o.recovery.records} pending vs ${o.heap.emptyRingSlots} empty`,
 	);
 	await section(
-		results,
+		bench,
 		"wire",
 		"bytes on the wire per record, real firmware vs naive JSON over MQTT, on a real broker",
 		() => benchWire(),
@@ -76,7 +89,7 @@ export async function runBenchmarks(out: string): Promise<void> {
 		},
 	);
 	await section(
-		results,
+		bench,
 		"lightPole",
 		"light pole on XS with a street (heap, computrons per cycle) and a virtual day's bytes on a real broker, vs baselines",
 		() => benchPole(),
@@ -92,8 +105,33 @@ export async function runBenchmarks(out: string): Promise<void> {
 			);
 		},
 	);
-	const doc = { generatedAt: new Date().toISOString(), engine: "XS via @agoric/xsnap xsnap-worker", units: { compute: "XS computrons", heap: "XS heap slots", bytes: "bytes" }, results };
+	await section(
+		bench,
+		"ota.verify",
+		"OTA image check on XS: SHA-256 over 1.5 MiB in 4 KiB chunks and one P-256 verify, vs chunk copy and CRC-32 baselines",
+		() => benchOtaVerify(),
+		(o) =>
+			`  SHA-256 ${o.sha256.computrons} computrons over ${o.imageBytes} B (${o.sha256.computronsPerKiB}/KiB, ${o.sha256.timesCrc32}× CRC-32's ${o.baseline.crc32Computrons}; copies alone ${o.baseline.copyComputrons}); ` +
+			`verify ${o.verify.computrons} (${o.verify.computronsMin}–${o.verify.computronsMax} over ${o.verify.vectors} vectors; its range + curve checks ${o.verify.guardsComputrons}; ≈ hashing ${o.verify.hashKiBEquivalent} KiB); ` +
+			`total ${o.total.computrons} (verify ${Math.round(o.total.verifyShare * 1000) / 10} %); open stream ${o.heap.openStreamSlots} slots, ${o.heap.retainedAfterVerifySlots} retained after verify. ` +
+			`Upper bounds: on the ESP32, SHA-256 and the EC point arithmetic are native C`,
+	);
+	const previous = only && existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as { results?: Record<string, unknown> }) : undefined;
+	const doc = {
+		generatedAt: new Date().toISOString(),
+		engine: "XS via @agoric/xsnap xsnap-worker",
+		units: { compute: "XS computrons", heap: "XS heap slots", bytes: "bytes" },
+		results: { ...previous?.results, ...results },
+	};
 	mkdirSync(dirname(out), { recursive: true });
 	writeFileSync(out, JSON.stringify(doc, null, "\t") + "\n");
 	console.log(`bench: wrote ${out}${process.exitCode ? " (with failures)" : ""}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+	const arg = (name: string) => {
+		const i = process.argv.indexOf(name);
+		return i > 0 ? process.argv[i + 1] : undefined;
+	};
+	await runBenchmarks(arg("--out") ?? "bench/results.json", arg("--only")?.split(","));
 }

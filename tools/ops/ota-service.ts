@@ -48,6 +48,8 @@ export interface OtaServiceOptions {
 	requestBurst?: number;
 	/** ms clock for the rate limit @default Date.now */
 	now?: () => number;
+	/** fault injection (tests, soak): returns the chunk to send, a damaged one, or undefined to drop it */
+	chunkFault?: (device: string, chunk: OtaChunk) => OtaChunk | undefined;
 }
 
 export type OtaServiceEvent =
@@ -213,6 +215,11 @@ export class OtaService {
 			else {
 				const data = o!.image.subarray(i * o!.chunk, Math.min(o!.image.byteLength, (i + 1) * o!.chunk));
 				chunk = { v: 1, id: req.id, i, data, crc: crc32(data) };
+			}
+			if (this.#options.chunkFault) {
+				const faulty = this.#options.chunkFault(device, chunk);
+				if (!faulty) continue;
+				chunk = faulty;
 			}
 			const bytes = encodePayload("ota/chunk", chunk);
 			if (o) {
