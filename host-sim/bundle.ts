@@ -3,8 +3,12 @@
  * specifier resolves through MODDABLE_SPECIFIERS, Node built-ins are refused
  * (firmware must run on XS), and the output is one IIFE script that exposes
  * the entry's exports on `globalThis.__curbsideEntry`. The same bundle runs
- * in a Node vm context (host-sim) and in xsnap (real XS).
+ * in a Node vm context (host-sim) and in xsnap (real XS). A bundle can stand
+ * for another firmware version (`version`): the same source with
+ * firmware/version.ts's constants replaced, as a build of that version would
+ * carry them (the simulator's OTA images name the version they run).
  */
+import { readFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { build, type Plugin } from "esbuild";
 import { MODDABLE_SPECIFIERS } from "./specifiers";
@@ -28,6 +32,35 @@ export function moddableResolver(extra: Record<string, string> = {}): Plugin {
 	};
 }
 
+/** A firmware version a bundle stands for: FIRMWARE_VERSION and SECURITY_VERSION. */
+export interface BuildVersion {
+	fw: string;
+	sec: number;
+}
+
+/**
+ * Replaces the two constants of firmware/version.ts on load.
+ * @throws (at build time) when the file no longer declares them as `export const NAME = literal;`
+ */
+export function versionPlugin(version: BuildVersion): Plugin {
+	return {
+		name: "firmware-version",
+		setup(b) {
+			b.onLoad({ filter: /[\\/]firmware[\\/]version\.ts$/ }, async (args) => {
+				let source = await readFile(args.path, "utf8");
+				const fw = /export const FIRMWARE_VERSION = "[^"\n]*";/;
+				const sec = /export const SECURITY_VERSION = \d+;/;
+				if (!fw.test(source) || !sec.test(source))
+					return { errors: [{ text: `${args.path}: expected export const FIRMWARE_VERSION = "…"; and SECURITY_VERSION = <integer>;` }] };
+				source = source
+					.replace(fw, `export const FIRMWARE_VERSION = ${JSON.stringify(version.fw)};`)
+					.replace(sec, `export const SECURITY_VERSION = ${Math.trunc(version.sec)};`);
+				return { contents: source, loader: "ts" };
+			});
+		},
+	};
+}
+
 export interface BundleOptions {
 	/** entry file (absolute), or `contents` of a generated entry resolved from `resolveDir` */
 	entry?: string;
@@ -36,6 +69,8 @@ export interface BundleOptions {
 	define?: Record<string, string>;
 	/** extra specifier → file mappings (tests) */
 	extra?: Record<string, string>;
+	/** build as this firmware version instead of firmware/version.ts's @default the file's own */
+	version?: BuildVersion;
 	/** the global that receives the entry's exports @default "__curbsideEntry" */
 	globalName?: string;
 	minify?: boolean;
@@ -59,7 +94,7 @@ export async function bundleFirmware(options: BundleOptions): Promise<string> {
 		minify: options.minify ?? false,
 		legalComments: "none",
 		logLevel: "silent",
-		plugins: [moddableResolver(options.extra)],
+		plugins: options.version ? [moddableResolver(options.extra), versionPlugin(options.version)] : [moddableResolver(options.extra)],
 	});
 	return result.outputFiles[0].text;
 }

@@ -1,11 +1,20 @@
 /*
  * A fleet of simulated devices in one process, on one clock, sharing one
- * compiled firmware bundle. Used by `curbside sim run`, `curbside demo` and
- * the integration tests.
+ * compiled firmware bundle per firmware version. Used by `curbside sim run`,
+ * `curbside demo` and the integration tests.
+ *
+ * Versions: a device runs the bundle of the version its booted image names
+ * (host-sim/ota). The build's own version is bundled by add(); another one is
+ * bundled on first need. SimDevice resolves scripts synchronously from the
+ * cache here, so a device whose version is already bundled boots at once,
+ * and one whose version is not yet bundled boots when the bundle is ready
+ * (device.booting). `await fleet.prepare(v)` before an OTA test keeps every
+ * boot synchronous.
  */
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
-import { bundleFirmware } from "./bundle";
+import { FIRMWARE_VERSION, SECURITY_VERSION } from "../firmware/version";
+import { bundleFirmware, type BuildVersion } from "./bundle";
 import type { BridgeClock } from "./bridge/types";
 import { SimDevice } from "./device";
 import { simConfig } from "./manifest-config";
@@ -13,12 +22,34 @@ import { PoleWorld, parseScenario, type Scenario } from "./world/pole-world";
 
 const ENTRY = fileURLToPath(new URL("./device-entry.ts", import.meta.url));
 
-let cached: Promise<vm.Script> | undefined;
+const pending = new Map<string, Promise<vm.Script>>();
+const ready = new Map<string, vm.Script>();
 
-/** Bundles the firmware once per process. */
-export function firmwareScript(): Promise<vm.Script> {
-	cached ??= bundleFirmware({ entry: ENTRY }).then((code) => new vm.Script(code, { filename: "curbside-firmware.js" }));
-	return cached;
+/** Cache key; the build's own version is the unmodified bundle. */
+function keyOf(version?: BuildVersion): string {
+	if (!version || (version.fw === FIRMWARE_VERSION && version.sec === SECURITY_VERSION)) return "";
+	return `${version.fw}#${version.sec}`;
+}
+
+/** Bundles the firmware once per process and version (default: the build's own, firmware/version.ts). */
+export function firmwareScript(version?: BuildVersion): Promise<vm.Script> {
+	const key = keyOf(version);
+	let p = pending.get(key);
+	if (!p) {
+		p = bundleFirmware({ entry: ENTRY, version: key ? version : undefined }).then((code) => {
+			const script = new vm.Script(code, { filename: key ? `curbside-firmware-${version!.fw}.js` : "curbside-firmware.js" });
+			ready.set(key, script);
+			return script;
+		});
+		pending.set(key, p);
+		p.catch(() => pending.delete(key)); // a failed build is retried next time
+	}
+	return p;
+}
+
+/** The bundle for `version` if it is ready, else the promise of it (what SimDevice's resolver needs). */
+export function scriptFor(version: BuildVersion): vm.Script | Promise<vm.Script> {
+	return ready.get(keyOf(version)) ?? firmwareScript(version);
 }
 
 export interface DeviceSpec {
@@ -76,9 +107,10 @@ export class Fleet {
 			world = spec.scenario instanceof PoleWorld ? spec.scenario : new PoleWorld(parseScenario(spec.scenario ?? DEFAULT_STREET), this.#options.clock);
 			scenario = { world };
 		}
+		await firmwareScript();
 		const device = new SimDevice({
 			id: spec.id,
-			script: await firmwareScript(),
+			script: scriptFor,
 			config,
 			clock: this.#options.clock,
 			stateDir: this.#options.stateDir,
@@ -89,6 +121,11 @@ export class Fleet {
 		device.world = world;
 		this.devices.set(spec.id, device);
 		return device;
+	}
+
+	/** Bundles `version` now, so devices that boot into it start synchronously. */
+	async prepare(version: BuildVersion): Promise<void> {
+		await firmwareScript(version);
 	}
 
 	get(id: string): SimDevice {

@@ -21,4 +21,10 @@ export const MODDABLE_SPECIFIERS: Record<string, string> = {
 	"mc/config": here("mc-config.ts"),
 	resetReason: here("reset-reason.ts"),
 	"embedded:provider/builtin": here("provider.ts"),
+	// OTA (issue #6): the project's native boot-control module, and Moddable's crypt modules.
+	otaBoot: here("ota-boot.ts"),
+	crypt: here("crypt.ts"),
+	ecdsa: here("ecdsa.ts"),
+	curve: here("curve.ts"),
+	ecp: here("ecp.ts"),
 };

@@ -7,6 +7,7 @@
  */
 import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import type { PartitionAliases } from "../ota/bootloader";
 import type { BridgeFlash, BridgeNvs, BridgePartition } from "./types";
 
 type NvsValue = string | number | boolean | Uint8Array;
@@ -81,6 +82,8 @@ export class FileFlash implements BridgeFlash {
 	#dir: string;
 	#layout: Record<string, number>;
 	#open = new Map<string, FilePartition>();
+	/** Resolves "running" / "nextota" through the device's bootloader (set by SimDevice). */
+	aliases: PartitionAliases | undefined;
 
 	/** @param layout partition name → size in bytes (multiples of 4096) */
 	constructor(dir: string, layout: Record<string, number>) {
@@ -88,7 +91,8 @@ export class FileFlash implements BridgeFlash {
 		this.#dir = dir;
 		this.#layout = layout;
 	}
-	open(name: string): BridgePartition | undefined {
+	open(alias: string): BridgePartition | undefined {
+		const name = this.aliases?.(alias) ?? alias;
 		const size = this.#layout[name];
 		if (!size) return undefined;
 		let p = this.#open.get(name);

@@ -48,7 +48,28 @@ export interface BridgePartition {
 }
 
 export interface BridgeFlash {
+	/** A partition by label, or by Moddable's aliases "running" / "nextota" (resolved through the bootloader). */
 	open(name: string): BridgePartition | undefined;
+}
+
+/**
+ * Boot control as the otaBoot module needs it (host-sim/ota/bootloader.ts):
+ * ESP-IDF esp_ota_ops over the simulated otadata. Failures come back as
+ * one-line strings (never Error objects) so nothing but primitives crosses.
+ */
+export interface BridgeBoot {
+	/** the running slot ("ota_0"/"ota_1") and its otadata state name ("valid", "pending-verify", …, "undefined") */
+	running(): { label: string; state: string };
+	/** the slot Flash("nextota") opens */
+	next(): string;
+	/** verify nextota's image, then make it the boot slot (NEW); a reason when the image is invalid */
+	setBoot(): string | undefined;
+	/** the active entry becomes VALID; a reason on failure */
+	markValid(): string | undefined;
+	/** another slot has a valid entry and an image that verifies */
+	canRollback(): boolean;
+	/** the active entry becomes INVALID (the caller restarts); a reason when there is nothing to roll back to */
+	markInvalid(): string | undefined;
 }
 
 /** MQTT 3.1.1 link as Moddable's `mqtt` module sees the network. */
@@ -96,6 +117,8 @@ export interface Bridge {
 	readonly clock: BridgeClock;
 	readonly nvs: BridgeNvs;
 	readonly flash: BridgeFlash;
+	/** OTA boot control (the otaBoot module) */
+	readonly boot: BridgeBoot;
 	readonly net: BridgeNet;
 	readonly instrumentation: BridgeInstrumentation;
 	/** The build's `mc/config`: manifest defaults merged with role and board. */

@@ -130,7 +130,7 @@ describe("bad configuration at boot", () => {
 		const fleet = new Fleet({ broker: { host: "127.0.0.1", port: 1 }, clock, onLine: (_id, l) => lines.push(l) });
 		await fleet.add({ id: "bad", role: "light-pole", board: "generic", config: { mqttPort: 99_999 } });
 		const rt = fleet.get("bad").boot();
-		expect(rt.state).toBe("halted");
+		expect(rt?.state).toBe("halted");
 		expect(lines.filter((l) => l.includes("ERROR"))).toEqual([expect.stringContaining('halted: ConfigError: config: default for "mqttPort" is invalid: 99999 is outside 1..65535')]);
 		fleet.shutdown();
 		clock.cancelAll();

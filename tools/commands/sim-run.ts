@@ -74,11 +74,11 @@ export async function runSim(role: string, options: SimRunOptions): Promise<void
 	const fleet = new Fleet({ broker: target, clock, stateDir: options.state, onLine: (id, line) => console.log(deviceLine(id, line)) });
 	const id = options.id ?? `${role}-sim`;
 	const device = await fleet.add({ id, role, board: options.board, config: overrides, scenario });
-	const runtime = device.boot();
-	if (runtime.state === "halted") {
+	const runtime = device.boot() ?? (await device.booting);
+	if (!runtime || runtime.state === "halted") {
 		fleet.shutdown();
 		await broker?.close();
-		throw new Error(`${id} halted at boot (see the log above)`);
+		throw new Error(`${id} ${device.bricked ? `is bricked: ${device.bricked}` : "halted at boot"} (see the log above)`);
 	}
 	let why = "duration reached";
 	const started = Date.now();
