@@ -96,8 +96,10 @@ interface Active {
 }
 
 export class OtaAgent {
-	/** this boot is the trial of a new image */
+	/** this boot started as the trial of a new image (the boot-loop guard reads it) */
 	readonly trial: boolean;
+	/** the trial is still running: offers wait until it ends */
+	#inTrial = false;
 	readonly stats = { offers: 0, refused: 0, chunks: 0, badChunks: 0, requests: 0, timeouts: 0, resumedAt: 0 };
 	#o: OtaAgentOptions;
 	#key: Uint8Array | undefined;
@@ -129,7 +131,7 @@ export class OtaAgent {
 			o.log.error(`boot state unavailable: ${describeError(e)}`);
 			running = { label: "?", state: "undefined" };
 		}
-		this.trial = running.state === "pending-verify";
+		this.trial = this.#inTrial = running.state === "pending-verify";
 		o.log.info(`running ${FIRMWARE_VERSION} (security ${SECURITY_VERSION}) from ${running.label}, ${running.state}${this.#key ? "" : "; no OTA key: updates refused"}`);
 	}
 
@@ -190,7 +192,7 @@ export class OtaAgent {
 			return;
 		}
 		this.stats.offers++;
-		if (this.trial || this.#state === "applying") {
+		if (this.#inTrial || this.#state === "applying") {
 			this.#pendingOffer = offer;
 			return;
 		}
@@ -439,6 +441,7 @@ export class OtaAgent {
 		const verdict = this.#trial!.check();
 		if (verdict.state === "pending") return;
 		o.scheduler.cancel("ota-trial");
+		this.#inTrial = false;
 		if (verdict.state === "pass") {
 			try {
 				otaBoot.markValid();
@@ -452,7 +455,9 @@ export class OtaAgent {
 			OtaStore.finish(id);
 			this.#trial = undefined;
 			this.#setState("idle");
-			if (this.#pendingOffer) this.#onOffer(encodePayload("ota/offer", this.#pendingOffer));
+			const pending = this.#pendingOffer;
+			this.#pendingOffer = undefined;
+			if (pending) this.#onOffer(encodePayload("ota/offer", pending));
 			return;
 		}
 		const from = OtaStore.versions().from;
