@@ -9,6 +9,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { benchOtaVerify } from "./ota-bench";
+import { benchOtaFleet } from "./ota-fleet-bench";
+import { benchOtaWire } from "./ota-wire-bench";
 import { benchOutbox } from "./outbox-bench";
 import { benchPole } from "./pole-bench";
 import { benchWire } from "./wire-bench";
@@ -115,6 +117,20 @@ export async function runBenchmarks(out: string, only?: string[]): Promise<void>
 			`verify ${o.verify.computrons} (${o.verify.computronsMin}–${o.verify.computronsMax} over ${o.verify.vectors} vectors; its range + curve checks ${o.verify.guardsComputrons}; ≈ hashing ${o.verify.hashKiBEquivalent} KiB); ` +
 			`total ${o.total.computrons} (verify ${Math.round(o.total.verifyShare * 1000) / 10} %); open stream ${o.heap.openStreamSlots} slots, ${o.heap.retainedAfterVerifySlots} retained after verify. ` +
 			`Upper bounds: on the ESP32, SHA-256 and the EC point arithmetic are native C`,
+	);
+	await section(
+		bench,
+		"ota.wire",
+		"OTA protocol overhead: the real firmware downloads a 1.5 MiB image through aedes, device socket bytes vs image size, idle twin subtracted",
+		() => benchOtaWire(),
+		(w) => `  ${w.chunks} chunks: device read ${w.deviceBytesRead} B + wrote ${w.deviceBytesWritten} B (idle twin ${w.idleTwinBytes} B) for ${w.imageBytes} B of image: overhead ${w.overheadBytes} B = ${w.overheadPct} % (${w.chunkRequests} requests, ${w.virtualSeconds} virtual s)`,
+	);
+	await section(
+		bench,
+		"ota.fleet",
+		"OTA rollout of 1,000 modelled signs in staged route-capped waves vs one wave, virtual time, real campaign engine",
+		() => benchOtaFleet(),
+		(f) => `  ${JSON.stringify(f)}`,
 	);
 	const previous = only && existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as { results?: Record<string, unknown> }) : undefined;
 	const doc = {
