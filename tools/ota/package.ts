@@ -117,10 +117,12 @@ export function packImage(image: Uint8Array, options: PackOptions): OtaPackage {
 		// What the bootloader would refuse after the download is better refused before the signature.
 		const broken = verifyAppImage(image);
 		if (broken !== undefined) throw new OtaToolError(`the image is not a valid ESP32 app image: ${broken}`);
-		if (desc.version !== version) throw new OtaToolError(`image says version ${desc.version} but --version is ${version}`);
-		if (desc.secureVersion !== sec) throw new OtaToolError(`image says security version ${desc.secureVersion} but --sec is ${sec}`);
-		// Simulator and Curbside builds name their project curbside-<role>; other project names are not ours to judge.
+		// Simulator and Curbside builds name their project curbside-<role> and stamp version and secure_version; a stock
+		// Moddable ESP-IDF project sets neither (PROJECT_VER from git, secure_version 0), so its descriptor is not judged:
+		// the signed manifest is what the device checks.
 		const built = /^curbside-(.+)$/.exec(desc.projectName)?.[1];
+		if (built !== undefined && desc.version !== version) throw new OtaToolError(`image says version ${desc.version} but --version is ${version}`);
+		if (built !== undefined && desc.secureVersion !== sec) throw new OtaToolError(`image says security version ${desc.secureVersion} but --sec is ${sec}`);
 		if (built !== undefined && (ROLES as readonly string[]).includes(built) && built !== role) throw new OtaToolError(`image is a ${desc.projectName} build but --role is ${role}`);
 		const builtFor = readSimPayload(image)?.board;
 		if (builtFor !== undefined && builtFor !== board) throw new OtaToolError(`image was built for board ${builtFor} but --board is ${board}`);
