@@ -127,6 +127,9 @@ function bytesOf(data: unknown): Uint8Array {
 	throw new TypeError("invalid buffer");
 }
 
+/** What write() takes (Moddable's global BufferLike, spelled out: Node-side tools import this module too). */
+type DigestInput = string | ArrayBuffer | ArrayBufferView;
+
 export class Digest {
 	#H = new Int32Array(8);
 	#W = new Int32Array(64);
@@ -159,7 +162,7 @@ export class Digest {
 	}
 
 	/** Hashes a string's UTF-8 bytes or a buffer's bytes; throws TypeError("invalid buffer") for other values. */
-	write(data: string | BufferLike): void {
+	write(data: string | DigestInput): void {
 		if (this.#closed) throw new Error("crypt: can't call digest write after close");
 		const bytes = bytesOf(data);
 		const H = this.#H;
@@ -186,7 +189,7 @@ export class Digest {
 		this.#length += n;
 	}
 
-	update(data: string | BufferLike): void {
+	update(data: string | DigestInput): void {
 		this.write(data);
 	}
 
@@ -217,7 +220,7 @@ export class Digest {
 	}
 
 	/** reset(), write() each argument, close(). */
-	process(...data: (string | BufferLike)[]): ArrayBuffer {
+	process(...data: (string | DigestInput)[]): ArrayBuffer {
 		this.reset();
 		for (const d of data) this.write(d);
 		return this.close();

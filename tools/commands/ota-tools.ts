@@ -13,6 +13,7 @@ import { PROJECT_ROOT, boardManifest } from "../../host-sim/manifest-config";
 import { generateSigningKey, loadPrivateKey, loadPublicKey } from "../ota/keys";
 import { checkRelease, defaultLedgerPath, loadLedger, recordRelease } from "../ota/ledger";
 import { OtaToolError, describePackage, packImage, readPackage, signPackage, verifyPackage, writePackage } from "../ota/package";
+import { runOtaControl, runOtaPublish, type OtaPublishOptions } from "./ota-publish";
 
 /** A key's public point, short enough for a log line but enough to tell keys apart. */
 function keyId(hex: string): string {
@@ -95,45 +96,14 @@ export function runOtaVerify(packagePath: string, options: { pub: string; board?
 	console.log(`signature OK (key ${keyId(hex)})`);
 }
 
-/** What `ota publish` takes on the command line, as ota-publish.ts wants it. */
-export interface OtaPublishCliOptions {
-	broker: string;
-	device: string[];
-	cohort?: string;
-	inventory?: string;
-	campaign?: string;
-	state?: string;
-	shareGroup?: string;
-	wait?: number;
-}
-
-/** Loaded on use, so the rest of the CLI works even while the campaign side is missing or broken. */
-async function publishModule(): Promise<typeof import("./ota-publish")> {
-	try {
-		return await import("./ota-publish");
-	} catch (e) {
-		throw new OtaToolError(`ota publish is not available in this build: ${(e as Error).message.split("\n")[0]}`);
-	}
-}
-
-export async function runOtaPublishCommand(packagePath: string, options: OtaPublishCliOptions): Promise<void> {
-	const { runOtaPublish } = await publishModule();
-	await runOtaPublish(packagePath, {
-		broker: options.broker,
-		device: options.device,
-		cohort: options.cohort,
-		inventory: options.inventory,
-		campaign: options.campaign,
-		state: options.state,
-		shareGroup: options.shareGroup,
-		wait: options.wait,
-	});
+/** `ota publish <package> …`: the campaign runner (ota-publish.ts) with the CLI's options as they are. */
+export async function runOtaPublishCommand(packagePath: string, options: OtaPublishOptions): Promise<void> {
+	await runOtaPublish(packagePath, options);
 }
 
 /** `ota pause|resume|abort --state <file>`. */
 export function otaControlAction(action: "pause" | "resume" | "abort"): (options: { state: string }) => Promise<void> {
 	return async (options) => {
-		const { runOtaControl } = await publishModule();
 		await runOtaControl(action, { state: options.state });
 	};
 }
