@@ -282,7 +282,7 @@ export class OtaAgent {
 
 	#downloadWith(a: Active): void {
 		this.#active = a;
-		this.#setState("downloading");
+		this.#state = "downloading";
 		this.#o.onBusy?.(true);
 		this.#progress(true);
 		if (a.writer.written === a.writer.size) this.#verify();
@@ -372,7 +372,7 @@ export class OtaAgent {
 
 	#verify(): void {
 		const a = this.#active!;
-		this.#setState("verifying");
+		this.#state = "verifying";
 		this.#progress(true);
 		let hash: Uint8Array;
 		try {
@@ -388,7 +388,7 @@ export class OtaAgent {
 	#apply(): void {
 		const a = this.#active!;
 		const o = this.#o;
-		this.#setState("applying");
+		this.#state = "applying";
 		this.#result(a.id, "applying", undefined, a.manifest.version);
 		OtaStore.setParts(o.workingParts?.());
 		OtaStore.applied(FIRMWARE_VERSION, a.manifest.version);
@@ -413,6 +413,7 @@ export class OtaAgent {
 			OtaStore.finish(a.id);
 		}
 		this.#active = undefined;
+		this.#state = "idle";
 		this.#o.onBusy?.(false);
 	}
 
@@ -422,7 +423,7 @@ export class OtaAgent {
 		const o = this.#o;
 		const d = OtaStore.download();
 		const id = d?.id ?? "-";
-		this.#setState("trial");
+		this.#state = "trial";
 		this.#trialSeq = o.record("ota", { id, state: "trial", fw: FIRMWARE_VERSION });
 		const deadline = o.config.get("otaTrialMs");
 		const required = OtaStore.parts();
@@ -441,8 +442,8 @@ export class OtaAgent {
 		const verdict = this.#trial!.check();
 		if (verdict.state === "pending") return;
 		o.scheduler.cancel("ota-trial");
-		this.#inTrial = false;
 		if (verdict.state === "pass") {
+			this.#inTrial = false; // a failed trial stays one until the rollback reboot: no offer is taken meanwhile
 			try {
 				otaBoot.markValid();
 			} catch (e) {
@@ -454,7 +455,7 @@ export class OtaAgent {
 			this.#result(id, "confirmed", verdict.detail);
 			OtaStore.finish(id);
 			this.#trial = undefined;
-			this.#setState("idle");
+			this.#state = "idle";
 			const pending = this.#pendingOffer;
 			this.#pendingOffer = undefined;
 			if (pending) this.#onOffer(encodePayload("ota/offer", pending));
@@ -486,10 +487,6 @@ export class OtaAgent {
 
 	// ---- reporting ----
 
-	#setState(state: OtaState | "idle"): void {
-		this.#state = state;
-	}
-
 	#progress(force: boolean): void {
 		const a = this.#active;
 		if (!a) return;
@@ -517,7 +514,6 @@ export class OtaAgent {
 		(state === "refused" || state === "failed" || state === "rolled-back" ? o.log.warn : o.log.info).call(o.log, `ota ${id}: ${state}${to ? ` ${to}` : ""}${r ? `: ${r}` : ""}`);
 		o.record("ota", { id, state, fw, to, reason: r });
 		this.#publishProgress({ v: 1, id, state, fw, to, reason: r });
-		if (state !== "applying") this.#setState(state === "confirmed" || state === "trial" ? state : "idle");
 	}
 }
 

@@ -69,7 +69,8 @@ export const OtaStore = {
 	},
 	/** The download in progress, or undefined (also when its keys are damaged). */
 	download(): Download | undefined {
-		if (this.phase() !== PHASE_DOWNLOADING && this.phase() !== PHASE_APPLIED) return undefined;
+		const phase = this.phase();
+		if (phase !== PHASE_DOWNLOADING && phase !== PHASE_APPLIED) return undefined;
 		const id = str("id");
 		const manifest = bytes("man");
 		const sig = bytes("sig");

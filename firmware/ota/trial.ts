@@ -27,7 +27,6 @@ export type TrialVerdict = { state: "pending" } | { state: "pass"; detail: strin
 
 export class Trial {
 	#o: TrialOptions;
-	#passedApp = "";
 
 	constructor(options: TrialOptions) {
 		this.#o = options;
@@ -43,7 +42,6 @@ export class Trial {
 			app = { state: "fail", detail: `self-test threw: ${String((e as Error)?.message ?? e)}` };
 		}
 		const rt = o.roundTrip();
-		if (app.state === "pass") this.#passedApp = app.detail;
 		if (app.state === "pass" && rt) return { state: "pass", detail: `${app.detail}; MQTT round trip ok` };
 		if (app.state === "fail") return { state: "fail", detail: `self-test failed: ${app.detail}` };
 		if (o.ticks() >= o.deadlineMs) {

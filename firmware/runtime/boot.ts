@@ -120,7 +120,7 @@ export function boot(sink: (line: string) => void = (line) => trace(line + "\n")
 		record: (kind, data) => cloud.record(kind, data),
 		acked: (seq) => cloud.acked(seq),
 		selfTest: (required) => app.selfTest?.(required) ?? { state: "pass", detail: "no app checks" },
-		workingParts: () => Object.keys(app.parts?.() ?? {}).filter((name) => app.parts!()[name] === "ok"),
+		workingParts: () => Object.entries(app.parts?.() ?? {}).flatMap(([name, state]) => (state === "ok" ? [name] : [])),
 		beforeRestart: () => {
 			app.stop();
 			session.stop();

@@ -139,9 +139,9 @@ export class OtaLab {
 
 	/**
 	 * Arms a power cut after `bytes` more bytes are programmed into `partition`
-	 * ("nextota" = the update slot); the device is back `offMs` later.
+	 * ("nextota" = the update slot); the device boots again on the next turn. Resolves after that boot.
 	 */
-	armPowerCut(dev: SimDevice, partition: string, bytes: number, offMs = 2_000): Promise<void> {
+	armPowerCut(dev: SimDevice, partition: string, bytes: number): Promise<void> {
 		const part = partitionOf(dev, partition);
 		return new Promise((resolve) => {
 			part.cutAfterBytes = bytes;
@@ -156,7 +156,6 @@ export class OtaLab {
 						dev.boot("poweron");
 						resolve();
 					}, 0);
-					void offMs;
 				});
 			};
 		});
