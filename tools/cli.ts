@@ -7,6 +7,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { runDemo } from "./commands/demo";
+import { runFontsBuild } from "./commands/fonts-build";
 import { runOpsServe } from "./commands/ops-serve";
 import { runOpsCommand, runOpsConfig, runOpsLogs } from "./commands/ops-control";
 import { otaControlAction, runOtaKeygen, runOtaPack, runOtaPublishCommand, runOtaSign, runOtaVerify } from "./commands/ota-tools";
@@ -161,8 +162,16 @@ program
 	.command("fonts")
 	.description("bitmap fonts for the e-ink renderer (issue #4)")
 	.command("build")
-	.description("build packed bitmap fonts from TTF/OTF/BDF with a glyph subset")
-	.action(notYet("fonts build", 4));
+	.description("build packed bitmap fonts (CSF1) from TTF/OTF/TTC/BDF with the glyph subset a deployment needs")
+	.option("--recipe <file>", "font set to build (default: resources/fonts/fonts.json; output next to it)")
+	.option("--gtfs <dir>", "GTFS static feed whose stop, route and headsign names go in the subset (repeatable; default: each folder under scenarios/gtfs/)", collect, [])
+	.option("--strings <file>", "UTF-8 text whose characters go in the subset (repeatable)", collect, [])
+	.option("--out <dir>", "where the .csf files go (default: the recipe's folder; with --font, the current folder)")
+	.option("--font <file>", "build one font from this TTF/OTF/TTC/BDF instead of the recipe")
+	.option("--size <px>", "pixel size (em) for --font")
+	.option("--name <name>", "output name for --font: <name>.csf")
+	.option("--face <name>", "face of a .ttc for --font (PostScript or family name, e.g. NotoSansCJKsc-Regular)")
+	.action(runFontsBuild);
 
 program
 	.command("bench")

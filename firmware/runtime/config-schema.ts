@@ -69,6 +69,16 @@ export const CONFIG_SCHEMA = deepFreeze({
 	otaReqMs: { type: "int", min: 500, max: 120_000, live: true },
 	safeBoots: { type: "int", min: 2, max: 50 },
 	stableMs: { type: "int", min: 5_000, max: 3_600_000 },
+	// Stop sign (firmware/apps/stop-sign): what is shown and how the e-paper is refreshed. The panel follows from `board` (panels.ts).
+	signLang: { type: "enum", values: ["en", "zh-en"], live: true },
+	largeText: { type: "bool", live: true },
+	boardTtlS: { type: "int", min: 30, max: 3_600, live: true },
+	dueS: { type: "int", min: 0, max: 600, live: true },
+	fullEvery: { type: "int", min: 1, max: 1_000, live: true },
+	fullMinS: { type: "int", min: 0, max: 86_400, live: true },
+	fullMaxS: { type: "int", min: 600, max: 604_800, live: true },
+	epdMinC: { type: "int", min: -40, max: 40, live: true },
+	audioPin: { type: "int", min: -1, max: 39, remote: false },
 } as const satisfies Record<string, FieldSpec>);
 
 function deepFreeze<T extends object>(o: T): T {

@@ -45,4 +45,13 @@ export const DEFAULTS = {
 	otaReqMs: 8_000,
 	safeBoots: 3,
 	stableMs: 60_000,
+	signLang: "en",
+	largeText: false,
+	boardTtlS: 90,
+	dueS: 90,
+	fullEvery: 30,
+	fullMinS: 180,
+	fullMaxS: 86_400,
+	epdMinC: 0,
+	audioPin: -1,
 } as const;

@@ -102,10 +102,10 @@ describe("curbside CLI", () => {
 		expect(r.out).toMatch(/0 connect\(s\), [1-9]\d* failed attempt\(s\)/);
 	});
 
-	it("commands of later issues say so and exit 2", () => {
-		const r = curbside("fonts", "build");
-		expect(r.code).toBe(2);
-		expect(r.err).toContain("not implemented in this build yet (tracked in issue #4)");
+	it("fonts build with an unreadable font is one line on stderr, exit 1 (tests/tools/fonts-build.test.ts covers the command)", () => {
+		const r = curbside("fonts", "build", "--font", "/nonexistent/font.ttf", "--size", "16", "--name", "x", "--out", mkdtempSync(join(tmpdir(), "curbside-fonts-")));
+		expect(r.code).toBe(1);
+		expect(r.err).toBe("curbside: x: cannot read font /nonexistent/font.ttf: not found\n");
 	});
 
 	it("demo boots the street, the ops registry sees birth and health, and stops cleanly", () => {
