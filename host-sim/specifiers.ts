@@ -27,4 +27,6 @@ export const MODDABLE_SPECIFIERS: Record<string, string> = {
 	ecdsa: here("ecdsa.ts"),
 	curve: here("curve.ts"),
 	ecp: here("ecp.ts"),
+	// Stop sign (issue #4): Moddable's M5Paper display driver (IT8951), as a gray framebuffer model.
+	it8951: here("it8951.ts"),
 };

@@ -11,7 +11,12 @@
  * prediction as live (firmware/apps/stop-sign/departures.ts).
  * Times are epoch seconds (UTC); `tz` is the stop's UTC offset in minutes at
  * publication (the sign has no time-zone database and no Intl).
+ * The validators below bound every list and text, so a huge or malformed
+ * board is refused with a field path and the sign keeps its last good one.
  */
+import { ProtocolError } from "../runtime/errors";
+import { CONTRACT_VERSION } from "./topics";
+import { compact, integer, list, oneOf, onlyKeys, optional, record, text, type Fields } from "./validate";
 
 /** GTFS-RT OccupancyStatus values (gtfs-realtime.proto, VehiclePosition.OccupancyStatus). */
 export const OCCUPANCY = Object.freeze({
@@ -105,3 +110,121 @@ export interface StopTimetable {
 
 /** At most this many departures in a timetable slice: 3 × 600 small integers ≈ 3 KB of CBOR. */
 export const TIMETABLE_MAX_DEPARTURES = 600;
+
+/** Text bounds (characters): ids, route names, headsigns and stop names, alert lines. */
+export const BOARD_TEXT = Object.freeze({ id: 64, route: 32, name: 128, alert: 512 } as const);
+/** Most carriages a CarriageDetails list may describe (a long metro train has 10–12). */
+export const BOARD_MAX_CARS = 32;
+/** Most distinct routes / destinations in one timetable slice. */
+export const TIMETABLE_MAX_ROUTES = 64;
+export const TIMETABLE_MAX_DESTS = 128;
+/** Longest slice: a week of minutes (the cloud normally sends 24 h). */
+export const TIMETABLE_MAX_SPAN_S = 7 * 86_400;
+/** Plausible epoch seconds: 2020-01-01T00:00Z ..= 2100-01-01T00:00Z. A time outside is a broken clock or unit (ms sent as s). */
+export const EPOCH_MIN_S = 1_577_836_800;
+export const EPOCH_MAX_S = 4_102_444_800;
+/** Real UTC offsets span −12:00..+14:00 (Kiribati); ±14:00 is the symmetric bound. */
+export const TZ_MAX_MIN = 840;
+/** An uncertainty beyond a day is not a prediction. */
+const UNC_MAX_S = 86_400;
+
+function version(fields: Fields, path: string): number {
+	return integer(fields.v, `${path}.v`, 1, CONTRACT_VERSION);
+}
+
+function epoch(value: unknown, path: string): number {
+	return integer(value, path, EPOCH_MIN_S, EPOCH_MAX_S);
+}
+
+function occupancy(value: unknown, path: string): number {
+	return integer(value, path, OCCUPANCY.EMPTY, OCCUPANCY.NOT_BOARDABLE);
+}
+
+function cars(value: unknown, path: string): { occ: number[]; pct: number[] } {
+	const f = record(value, path);
+	onlyKeys(f, path, ["occ", "pct"]);
+	const occ = list(f.occ, `${path}.occ`, BOARD_MAX_CARS).map((o, i) => occupancy(o, `${path}.occ[${i}]`));
+	const pct = list(f.pct, `${path}.pct`, BOARD_MAX_CARS).map((p, i) => integer(p, `${path}.pct[${i}]`, -1, 100));
+	if (occ.length !== pct.length) throw new ProtocolError(`${path}: occ has ${occ.length} carriages, pct ${pct.length}`);
+	if (occ.length === 0) throw new ProtocolError(`${path}: empty (omit cars instead)`);
+	return { occ, pct };
+}
+
+function departure(value: unknown, path: string): BoardDeparture {
+	const f = record(value, path);
+	onlyKeys(f, path, ["trip", "route", "dest", "destZh", "sched", "pred", "unc", "st", "occ", "cars"]);
+	const st = oneOf(f.st, `${path}.st`, DEPARTURE_STATES);
+	const pred = optional(f.pred, (v) => epoch(v, `${path}.pred`));
+	// A prediction on a skipped, cancelled or scheduled row would be a time the sign might show as live.
+	if (pred !== undefined && st !== "live") throw new ProtocolError(`${path}.pred: only allowed with st "live", not "${st}"`);
+	if (pred === undefined && st === "live") throw new ProtocolError(`${path}.pred: required with st "live"`);
+	// compact: nested optional fields must cost no bytes either (the codec compacts only the top level).
+	return compact({
+		trip: text(f.trip, `${path}.trip`, BOARD_TEXT.id),
+		route: text(f.route, `${path}.route`, BOARD_TEXT.route),
+		dest: text(f.dest, `${path}.dest`, BOARD_TEXT.name),
+		destZh: optional(f.destZh, (v) => text(v, `${path}.destZh`, BOARD_TEXT.name)),
+		sched: epoch(f.sched, `${path}.sched`),
+		pred,
+		unc: optional(f.unc, (v) => integer(v, `${path}.unc`, 0, UNC_MAX_S)),
+		st,
+		occ: optional(f.occ, (v) => occupancy(v, `${path}.occ`)),
+		cars: optional(f.cars, (v) => cars(v, `${path}.cars`)),
+	});
+}
+
+/** Validates a departures board. @throws ProtocolError naming the field path */
+export function validateStopBoard(value: unknown): StopBoard {
+	const f = record(value, "board");
+	onlyKeys(f, "board", ["v", "stop", "name", "nameZh", "t", "tz", "deps", "alert", "alertZh"]);
+	return {
+		v: version(f, "board"),
+		stop: text(f.stop, "board.stop", BOARD_TEXT.id),
+		name: text(f.name, "board.name", BOARD_TEXT.name),
+		nameZh: optional(f.nameZh, (v) => text(v, "board.nameZh", BOARD_TEXT.name)),
+		t: epoch(f.t, "board.t"),
+		tz: integer(f.tz, "board.tz", -TZ_MAX_MIN, TZ_MAX_MIN),
+		deps: list(f.deps, "board.deps", BOARD_MAX_DEPARTURES).map((d, i) => departure(d, `board.deps[${i}]`)),
+		alert: optional(f.alert, (v) => text(v, "board.alert", BOARD_TEXT.alert)),
+		alertZh: optional(f.alertZh, (v) => text(v, "board.alertZh", BOARD_TEXT.alert)),
+	};
+}
+
+/** Validates a timetable slice: interned indexes in range, minutes ascending inside [from, until]. @throws ProtocolError naming the field path */
+export function validateStopTimetable(value: unknown): StopTimetable {
+	const f = record(value, "timetable");
+	onlyKeys(f, "timetable", ["v", "stop", "name", "nameZh", "tz", "from", "until", "routes", "dests", "destsZh", "deps"]);
+	const from = epoch(f.from, "timetable.from");
+	const until = epoch(f.until, "timetable.until");
+	if (until <= from || until - from > TIMETABLE_MAX_SPAN_S) throw new ProtocolError(`timetable.until: must be after from and at most ${TIMETABLE_MAX_SPAN_S} s later`);
+	const routes = list(f.routes, "timetable.routes", TIMETABLE_MAX_ROUTES).map((r, i) => text(r, `timetable.routes[${i}]`, BOARD_TEXT.route));
+	const dests = list(f.dests, "timetable.dests", TIMETABLE_MAX_DESTS).map((d, i) => text(d, `timetable.dests[${i}]`, BOARD_TEXT.name));
+	const destsZh = optional(f.destsZh, (v) => list(v, "timetable.destsZh", TIMETABLE_MAX_DESTS).map((d, i) => text(d, `timetable.destsZh[${i}]`, BOARD_TEXT.name)));
+	if (destsZh && destsZh.length !== dests.length) throw new ProtocolError(`timetable.destsZh: ${destsZh.length} items, dests has ${dests.length}`);
+	const raw = list(f.deps, "timetable.deps", 3 * TIMETABLE_MAX_DEPARTURES);
+	if (raw.length % 3 !== 0) throw new ProtocolError(`timetable.deps: length ${raw.length} is not a multiple of 3`);
+	const maxMin = Math.floor((until - from) / 60);
+	const deps: number[] = [];
+	let last = 0;
+	for (let i = 0; i < raw.length; i += 3) {
+		const at = `timetable.deps[${i / 3}]`;
+		const min = integer(raw[i], `${at}.min`, 0, maxMin);
+		// Ascending, so the sign and its store can keep the earliest by cutting the tail.
+		if (min < last) throw new ProtocolError(`${at}.min: ${min} before the previous ${last}`);
+		last = min;
+		deps.push(min, integer(raw[i + 1], `${at}.route`, 0, routes.length - 1), integer(raw[i + 2], `${at}.dest`, 0, dests.length - 1));
+	}
+	return {
+		v: version(f, "timetable"),
+		stop: text(f.stop, "timetable.stop", BOARD_TEXT.id),
+		name: text(f.name, "timetable.name", BOARD_TEXT.name),
+		nameZh: optional(f.nameZh, (v) => text(v, "timetable.nameZh", BOARD_TEXT.name)),
+		tz: integer(f.tz, "timetable.tz", -TZ_MAX_MIN, TZ_MAX_MIN),
+		from,
+		until,
+		routes,
+		dests,
+		destsZh,
+		deps,
+	};
+}

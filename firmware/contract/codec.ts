@@ -31,10 +31,11 @@ import {
 	type OtaProgress,
 	type OtaRequest,
 } from "./ota-payloads";
+import { validateStopBoard, validateStopTimetable, type StopBoard, type StopTimetable } from "./board-payloads";
 import { validateHealth, validateStatus, type HealthPayload, type StatusPayload } from "./payloads";
 import { validateAck, validateTime, validateUp, type AckPayload, type TimePayload, type UpPayload } from "./sync-payloads";
 
-/** Payload type of each device channel, plus the time beacon and the signed OTA manifest (carried inside an offer). */
+/** Payload type of each device channel, plus the time beacon, the signed OTA manifest (carried inside an offer) and the per-stop board and timetable. */
 export interface PayloadTypes {
 	status: StatusPayload;
 	health: HealthPayload;
@@ -51,6 +52,8 @@ export interface PayloadTypes {
 	"ota/chunk": OtaChunk;
 	"ota/progress": OtaProgress;
 	"ota-manifest": OtaManifest;
+	board: StopBoard;
+	timetable: StopTimetable;
 }
 export type PayloadKind = keyof PayloadTypes;
 
@@ -70,6 +73,8 @@ const VALIDATORS: { [K in PayloadKind]: (v: unknown) => PayloadTypes[K] } = {
 	"ota/chunk": validateOtaChunk,
 	"ota/progress": validateOtaProgress,
 	"ota-manifest": validateOtaManifest,
+	board: validateStopBoard,
+	timetable: validateStopTimetable,
 };
 
 /** Whether `kind` names a payload of this contract (e.g. a parsed topic's channel). */

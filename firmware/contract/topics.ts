@@ -14,6 +14,7 @@
  *   cs/v1/dev/<id>/log           remote log uploads (device → cloud)
  *   cs/v1/dev/<id>/ota/<verb>    reserved for OTA (offer, req, chunk, progress)
  *   cs/v1/stop/<stopId>/board    retained per-stop departures board (cloud → signs)
+ *   cs/v1/stop/<stopId>/timetable retained per-stop timetable slice, the offline fallback (cloud → signs)
  *   cs/v1/time                   time beacon (cloud → all)
  * The version segment changes only with an incompatible payload change, so a
  * fleet can run two contract versions side by side during a rollout.
@@ -50,9 +51,14 @@ export function boardTopic(stopId: string): string {
 	return `${ROOT}/stop/${checkTopicId(stopId, "stop id")}/board`;
 }
 
+/** Retained timetable slice of one stop (the sign's offline fallback). */
+export function timetableTopic(stopId: string): string {
+	return `${ROOT}/stop/${checkTopicId(stopId, "stop id")}/timetable`;
+}
+
 export const TIME_TOPIC = `${ROOT}/time`;
 
-export type ParsedTopic = { kind: "device"; deviceId: string; channel: DeviceChannel } | { kind: "board"; stopId: string } | { kind: "time" };
+export type ParsedTopic = { kind: "device"; deviceId: string; channel: DeviceChannel } | { kind: "board"; stopId: string } | { kind: "timetable"; stopId: string } | { kind: "time" };
 
 /** Parses a topic of this contract; undefined for anything else. */
 export function parseTopic(topic: string): ParsedTopic | undefined {
@@ -60,7 +66,10 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
 	const prefix = ROOT + "/";
 	if (!topic.startsWith(prefix)) return undefined;
 	const parts = topic.slice(prefix.length).split("/");
-	if (parts[0] === "stop" && parts.length === 3 && parts[2] === "board" && ID.test(parts[1])) return { kind: "board", stopId: parts[1] };
+	if (parts[0] === "stop" && parts.length === 3 && ID.test(parts[1])) {
+		if (parts[2] === "board") return { kind: "board", stopId: parts[1] };
+		if (parts[2] === "timetable") return { kind: "timetable", stopId: parts[1] };
+	}
 	if (parts[0] === "dev" && parts.length >= 3 && ID.test(parts[1])) {
 		const channel = parts.slice(2).join("/");
 		if ((DEVICE_CHANNELS as readonly string[]).includes(channel)) return { kind: "device", deviceId: parts[1], channel: channel as DeviceChannel };
