@@ -24,6 +24,9 @@ import { LampDimmerModel } from "./models/lamp-dimmer";
 import type { PoleWorld } from "./world/pole-world";
 import { playStreet } from "./world/street";
 import { POLE_PINS } from "../firmware/apps/light-pole/pins";
+import { EPD_PINS } from "../firmware/apps/stop-sign/pins";
+import { attachSSD1680 } from "./models/ssd1680";
+import { attachUC8179 } from "./models/uc8179";
 
 /** What boardSpec.scenario may hold (all optional). */
 export interface BoardScenario {
@@ -86,6 +89,16 @@ const PINS = POLE_PINS;
 
 type BoardBuilder = (board: SimBoard, scenario: BoardScenario) => ProviderDefaults;
 
+/** Provider defaults of a generic ESP32 stop sign: VSPI write-only to the panel, I2C to the SHT3x, the BOOT button (GPIO 0) as the audio button. */
+function signDefaults(board: SimBoard, scenario: BoardScenario): ProviderDefaults {
+	addSHT3x(board, scenario, 21, 22);
+	return {
+		I2C: { data: 21, clock: 22, port: 0 },
+		SPI: { clock: 18, out: 23, port: 2 },
+		pin: { epdSelect: EPD_PINS.select, epdDc: EPD_PINS.dc, epdReset: EPD_PINS.reset, epdBusy: EPD_PINS.busy, button: 0 },
+	};
+}
+
 const CATALOG: Readonly<Record<string, BoardBuilder>> = Object.freeze({
 	generic(board, scenario) {
 		const sht3x = addSHT3x(board, scenario, 21, 22);
@@ -124,6 +137,19 @@ const CATALOG: Readonly<Record<string, BoardBuilder>> = Object.freeze({
 			PulseCount: { signal: PINS.vehicleLoop },
 			pin: { ...PINS },
 		};
+	},
+	// Stop signs on a generic ESP32 DevKitC with an SPI e-paper module (firmware/apps/stop-sign/panels.ts wiring) and an SHT3x for the cold guard.
+	"generic-epd29"(board, scenario) {
+		attachSSD1680(board, EPD_PINS, { width: 128, height: 296 });
+		return signDefaults(board, scenario);
+	},
+	"generic-epd42"(board, scenario) {
+		attachUC8179(board, EPD_PINS, { width: 400, height: 300 });
+		return signDefaults(board, scenario);
+	},
+	"generic-epd75"(board, scenario) {
+		attachUC8179(board, EPD_PINS, { width: 800, height: 480 });
+		return signDefaults(board, scenario);
 	},
 	m5paper(board, scenario) {
 		addSHT3x(board, scenario, 21, 22);

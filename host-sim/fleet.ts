@@ -11,6 +11,7 @@
  * (device.booting). `await fleet.prepare(v)` before an OTA test keeps every
  * boot synchronous.
  */
+import { buildResources } from "./resources";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 import { FIRMWARE_VERSION, SECURITY_VERSION } from "../firmware/version";
@@ -116,6 +117,7 @@ export class Fleet {
 			stateDir: this.#options.stateDir,
 			board: spec.board,
 			scenario,
+			resources: buildResources(),
 			onLine: (line) => this.#options.onLine?.(spec.id, line),
 		});
 		device.world = world;

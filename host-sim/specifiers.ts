@@ -14,7 +14,7 @@ export const MODDABLE_SPECIFIERS: Record<string, string> = {
 	preference: here("preference.ts"),
 	flash: here("flash.ts"),
 	instrumentation: here("instrumentation.ts"),
-	resource: here("resource.ts"),
+	Resource: here("resource.ts"),
 	mqtt: here("mqtt.ts"),
 	mac: here("mac.ts"),
 	restart: here("restart.ts"),

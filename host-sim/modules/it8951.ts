@@ -82,6 +82,11 @@ export default class Display {
 	constructor(options: { ticks?: () => number } = {}) {
 		this.#ticks = options.ticks ?? (() => bridge().clock.ticks());
 		current = this;
+		// In a device realm, leave the glass where the host looks for a board's parts (PNG output, dashboard).
+		if (!options.ticks) {
+			const board = bridge().board as { parts?: Record<string, unknown> } | undefined;
+			if (board?.parts) board.parts.it8951 = this;
+		}
 	}
 
 	get width(): number {

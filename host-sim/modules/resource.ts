@@ -1,25 +1,24 @@
 /*
  * Host-sim `resource`: Moddable's Resource class. `new Resource(path)` throws
  * when the resource was not built into the image; `Resource.exists(path)` checks.
- * The device maps resources from flash; the sim hands out a read-only copy.
+ * On the device a Resource is a HostBuffer mapped from flash, so
+ * `new Uint8Array(resource)` views it without copying it into RAM; here it is
+ * an ArrayBuffer holding a copy, which gives firmware code the same idiom.
  */
 import { bridge } from "../bridge/types";
 
-export default class Resource {
-	#bytes: Uint8Array;
+export default class Resource extends ArrayBuffer {
 	static exists(path: string): boolean {
 		return bridge().resource(path) !== undefined;
 	}
 	constructor(path: string) {
 		const bytes = bridge().resource(path);
 		if (!bytes) throw new Error(`resource: "${path}" not found`);
-		this.#bytes = new Uint8Array(bytes.byteLength);
-		this.#bytes.set(bytes);
+		super(bytes.byteLength);
+		new Uint8Array(this).set(bytes);
 	}
-	get byteLength(): number {
-		return this.#bytes.byteLength;
-	}
-	slice(begin: number, end?: number): ArrayBuffer {
-		return this.#bytes.slice(begin, end).buffer;
+	/** A copy as a plain ArrayBuffer (ArrayBuffer's own slice would construct a Resource through @@species). */
+	override slice(begin: number, end?: number): ArrayBuffer {
+		return new Uint8Array(this).slice(begin, end).buffer;
 	}
 }
