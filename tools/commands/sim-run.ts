@@ -4,7 +4,13 @@
  * server (acker, time beacon), so the device's records are acked as in the
  * field. With --broker, run `curbside ops serve` against that broker.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import mqtt from "mqtt";
+import { BOARD_PANELS, panelFor } from "../../firmware/apps/stop-sign/panels-table";
+import { panelImage, panelPng } from "../../host-sim/panel-image";
+import { loadGtfsDir, type GtfsFeed } from "../gtfs/static-feed";
+import { StopBoards } from "../ops/stop-boards";
 import { startBroker, type EmbeddedBroker } from "../../host-sim/broker";
 import { RealClock } from "../../host-sim/bridge/real-clock";
 import { VirtualClock } from "../../host-sim/bridge/virtual-clock";
@@ -18,11 +24,13 @@ import { deviceLine, runReal, runVirtual } from "./run-loop";
 
 export interface SimRunOptions {
 	id?: string;
-	board: string;
+	board?: string;
 	broker?: string;
 	duration?: number;
 	virtualTime?: boolean;
 	png?: string;
+	/** GTFS static feed the embedded cloud publishes the sign's board and timetable from (stop-sign) */
+	gtfs?: string;
 	scenario?: string;
 	state?: string;
 	set: string[];
@@ -45,9 +53,15 @@ function readScenario(file: string): unknown {
 export async function runSim(role: string, options: SimRunOptions): Promise<void> {
 	if (options.virtualTime && options.duration === undefined) throw new Error("--virtual-time needs --duration (a virtual clock runs as fast as it can)");
 	if (options.png && role !== "stop-sign") throw new Error("--png applies to the stop-sign role (the light pole has no panel)");
-	if (options.png) throw new Error("--png: the e-ink panel model is not in this build yet (issue #4)");
+	if (options.gtfs && role !== "stop-sign") throw new Error("--gtfs applies to the stop-sign role");
+	// A sign without a panel has nothing to show: the default sign board is the 7.5" UC8179 one.
+	const boardName = options.board ?? (role === "stop-sign" ? "generic-epd75" : "generic");
 	const overrides = parseConfigPairs(options.set);
-	simConfig(role, options.board, overrides); // fail fast on a bad role or board, before any broker starts (before other option checks too)
+	const config = simConfig(role, boardName, overrides); // fail fast on a bad role or board, before any broker starts (before other option checks too)
+	if (options.png && !panelFor(boardName)) throw new Error(`--png: board ${boardName} has no e-paper panel (boards with one: ${Object.keys(BOARD_PANELS).join(", ")})`);
+	const feed = role === "stop-sign" && !options.broker ? loadGtfsDir(options.gtfs ?? DEFAULT_SIGN_FEED) : undefined;
+	const stopId = String(config.stopId ?? "");
+	if (feed && stopId && !feed.stops.has(stopId)) throw new Error(`stop ${stopId} is not in the GTFS feed ${feed.dir} (pick one with --set stopId=…)`);
 	let scenario = options.scenario ? readScenario(options.scenario) : undefined;
 	if (scenario !== undefined && role === "light-pole") {
 		try {
@@ -59,6 +73,7 @@ export async function runSim(role: string, options: SimRunOptions): Promise<void
 
 	const virtual = options.virtualTime ? new VirtualClock(Date.now()) : undefined;
 	let broker: EmbeddedBroker | undefined;
+	let publisher: { stop(): Promise<void> } | undefined;
 	let ops: OpsServer | undefined;
 	let target: { host: string; port: number };
 	if (options.broker) target = parseBrokerUrl(options.broker);
@@ -68,12 +83,24 @@ export async function runSim(role: string, options: SimRunOptions): Promise<void
 		// On virtual time the embedded cloud keeps the same clock, so the device's synced clock follows it.
 		ops = new OpsServer({ broker: broker.url, now: virtual ? () => virtual.now() : undefined });
 		await ops.start();
+		if (virtual) {
+			// The beacon's own interval runs on real time; on a virtual clock it follows the devices' time.
+			const beat = () => {
+				ops?.sendTime();
+				virtual.schedule(60_000, beat);
+			};
+			virtual.schedule(5_000, beat);
+		}
 		console.log(`embedded MQTT broker (aedes) on ${broker.url}, with the ops acker`);
+		if (feed && stopId) {
+			publisher = await startBoards(broker.url, feed, stopId, virtual);
+			console.log(`publishing stop ${stopId}'s board and timetable from ${feed.dir} (schedule only, every ${BOARD_EVERY_MS / 1000} s)`);
+		}
 	}
 	const clock = virtual ?? new RealClock();
 	const fleet = new Fleet({ broker: target, clock, stateDir: options.state, onLine: (id, line) => console.log(deviceLine(id, line)) });
 	const id = options.id ?? `${role}-sim`;
-	const device = await fleet.add({ id, role, board: options.board, config: overrides, scenario });
+	const device = await fleet.add({ id, role, board: boardName, config: overrides, scenario });
 	const runtime = device.boot() ?? (await device.booting);
 	if (!runtime || runtime.state === "halted") {
 		fleet.shutdown();
@@ -92,10 +119,17 @@ export async function runSim(role: string, options: SimRunOptions): Promise<void
 	} else why = await runReal(options.duration);
 	const stats = device.runtime?.session?.stats;
 	const ring = device.runtime?.cloud?.ring?.stats;
+	const image = panelImage(boardName, (device.bridge?.board as { parts?: Record<string, unknown> } | undefined)?.parts);
 	fleet.shutdown();
+	await publisher?.stop();
 	await ops?.stop();
 	await broker?.close();
 	(clock as RealClock).cancelAll?.();
+	if (options.png) {
+		if (!image) throw new Error(`--png: ${id} left no panel image`);
+		writeFileSync(options.png, panelPng(image));
+		console.log(`panel: ${image.controller} ${image.width}×${image.height}, ${image.full} full and ${image.partial} partial refresh(es), ${image.violations.length ? `protocol violations: ${image.violations.join("; ")}` : "no protocol violations"}; wrote ${options.png}`);
+	}
 	console.log(
 		`\nsummary (${why}): ${id} ran ${virtual ? formatDuration(options.duration!) + " virtual in " + formatDuration(Date.now() - started) + " real" : formatDuration(Date.now() - started)}; ` +
 			`${stats?.connects ?? 0} connect(s), ${stats?.failures ?? 0} failed attempt(s), ${stats?.published ?? 0} publish(es), ` +
@@ -123,4 +157,29 @@ export function sentSummary(records: StoredRecord[]): string {
 	};
 	const parts = [...byKind.keys()].sort().map((k) => `${byKind.get(k)!.length} ${k}${details[k] ? ` (${details[k]()})` : ""}`);
 	return `sent: ${parts.length ? parts.join(", ") : "no records"}`;
+}
+
+/** The bilingual demo feed that ships with the project. */
+export const DEFAULT_SIGN_FEED = fileURLToPath(new URL("../../scenarios/gtfs/cjk-demo", import.meta.url));
+const BOARD_EVERY_MS = 30_000;
+
+/** Publishes the stop's board and timetable now and every 30 s of device time (virtual or real). */
+async function startBoards(url: string, feed: GtfsFeed, stopId: string, virtual: VirtualClock | undefined): Promise<{ stop(): Promise<void> }> {
+	const client = await mqtt.connectAsync(url, { clientId: `sim-boards-${process.pid}` });
+	const boards = new StopBoards({ client, feed, stops: [stopId], now: virtual ? () => virtual.now() : Date.now, onWarning: (w) => console.error(`boards: ${w}`) });
+	let stopped = false;
+	const tick = () => {
+		if (stopped) return;
+		void boards.publish();
+		if (virtual) virtual.schedule(BOARD_EVERY_MS, tick);
+	};
+	tick();
+	const timer = virtual ? undefined : setInterval(tick, BOARD_EVERY_MS);
+	return {
+		async stop() {
+			stopped = true;
+			if (timer) clearInterval(timer);
+			await client.endAsync(true);
+		},
+	};
 }

@@ -44,10 +44,16 @@ export class OpsServer {
 		await this.registry.connect(o.broker, { shareGroup: o.shareGroup });
 		await this.acker.connect(o.broker);
 		const beacon = (this.#beacon = await connectOps(o.broker, opsClientId("time"), "time beacon"));
-		const send = () => beacon.connected && beacon.publish(TIME_TOPIC, Buffer.from(encodePayload("time", { v: 1, now: Math.floor((o.now ?? Date.now)()) })), { qos: 0 });
+		const send = () => this.sendTime();
 		beacon.on("connect", send);
 		send();
 		this.#timer = setInterval(send, o.beaconMs ?? 60_000);
+	}
+
+	/** Publishes the time beacon now (a simulator on virtual time calls this on its own clock; the interval above runs on real time). */
+	sendTime(): void {
+		const beacon = this.#beacon;
+		if (beacon?.connected) beacon.publish(TIME_TOPIC, Buffer.from(encodePayload("time", { v: 1, now: Math.floor((this.#options.now ?? Date.now)()) })), { qos: 0 });
 	}
 
 	async stop(): Promise<void> {
