@@ -9,6 +9,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import { RealClock } from "../../host-sim/bridge/real-clock";
 import { Fleet } from "../../host-sim/fleet";
 import { Registry } from "../../tools/ops/registry";
+import { encodePayload } from "../../firmware/contract/codec";
 import { boardTopic } from "../../firmware/contract/topics";
 import { freePort, startAedes, startMosquitto, waitFor, type TestBroker } from "../support/brokers";
 
@@ -80,7 +81,8 @@ for (const start of [startMosquitto, startAedes]) {
 			// Resubscribed: a board published now reaches the sign.
 			const pub = mqtt.connect(broker.url);
 			await new Promise((r) => pub.once("connect", r));
-			pub.publish(boardTopic("STOP_R"), Buffer.from([0xa0]), { retain: true });
+			const board = encodePayload("board", { v: 1, stop: "STOP_R", name: "Stop R", t: Math.floor(Date.now() / 1000), tz: 0, deps: [] });
+			pub.publish(boardTopic("STOP_R"), Buffer.from(board), { retain: true });
 			await waitFor(() => (lines["sign-r"] ?? []).some((l) => l.includes("board #1 for stop STOP_R")), "board after resubscribe");
 			await pub.endAsync();
 			expect((lines["sign-r"] ?? []).some((l) => l.includes("retry in"))).toBe(true);
