@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig, type Plugin } from "vitest/config";
 import { MODDABLE_SPECIFIERS } from "./host-sim/specifiers.ts";
@@ -18,8 +19,24 @@ function moddableSpecifiers(): Plugin {
 	};
 }
 
+/**
+ * `import bytes from "…/r16.csf"` gives the font file as a Uint8Array, as esbuild's "binary" loader does for the
+ * XS bundle (host-sim/bundle.ts), so the golden-image suite opens the shipped fonts the same way on both engines.
+ */
+function binaryFonts(): Plugin {
+	return {
+		name: "csf-binary",
+		enforce: "pre",
+		load(id) {
+			if (!id.endsWith(".csf")) return null;
+			const base64 = readFileSync(id).toString("base64");
+			return `export default Uint8Array.from(atob(${JSON.stringify(base64)}), (c) => c.charCodeAt(0));`;
+		},
+	};
+}
+
 export default defineConfig({
-	plugins: [moddableSpecifiers()],
+	plugins: [moddableSpecifiers(), binaryFonts()],
 	test: {
 		include: ["tests/**/*.test.ts"],
 		testTimeout: 60_000,

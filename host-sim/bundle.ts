@@ -94,6 +94,9 @@ export async function bundleFirmware(options: BundleOptions): Promise<string> {
 		minify: options.minify ?? false,
 		legalComments: "none",
 		logLevel: "silent",
+		// Packed fonts (CSF1, resources/fonts) imported by the golden-image suites become a Uint8Array:
+		// esbuild inlines them as base64 decoded by a plain-JS helper (platform "neutral": no Buffer), so it runs on XS.
+		loader: { ".csf": "binary" },
 		plugins: options.version ? [moddableResolver(options.extra), versionPlugin(options.version)] : [moddableResolver(options.extra)],
 	});
 	return result.outputFiles[0].text;
