@@ -174,7 +174,7 @@ const LARGE: Record<LayoutName, Layout> = {
 		routeW: 120, timeW: 190, crowdW: 96, gap: 8, fonts: { route: "b40", dest: "r48", destZh: "r32", time: "r48", small: "r32", alert: "r32" }, icons: "large", strikeT: 4 }),
 	// 3 rows of 143 px: r48 over r48.
 	m5paper: build({ name: "m5paper", largeText: true, width: 960, height: 540, depth: 4, margin: 8, rows: 3, alertH: 46, footerH: 48,
-		routeW: 120, timeW: 190, crowdW: 96, gap: 8, fonts: { route: "b40", dest: "r48", destZh: "r48", time: "r48", small: "r32", alert: "r32" }, icons: "large", strikeT: 4 }),
+		routeW: 120, timeW: 200, crowdW: 96, gap: 8, fonts: { route: "b40", dest: "r48", destZh: "r48", time: "r48", small: "r32", alert: "r32" }, icons: "large", strikeT: 4 }),
 };
 
 /** The normal-text layout of each panel. */

@@ -176,6 +176,8 @@ function departureRow(c: Ctx, d: ShownDeparture, i: number): void {
 	const kind = d.when.kind;
 	const label = kind === "canceled" ? UI_STRINGS.canceled : kind === "skipped" ? UI_STRINGS.skipped : undefined;
 	const dest = String(d.dest ?? "");
+	// Where the cancelled strike goes: the row's middle, or the destination line's middle when the label sits under it.
+	let strikeY = row.y + (row.h >> 1);
 	if (label && stacks(row.h, f.dest, f.dest)) {
 		// Room for two lines of the destination font: destination on top, the label under it, both full width.
 		// The label line is the longest wording that fits whole: both languages, English, then the same in the small font.
@@ -189,12 +191,14 @@ function departureRow(c: Ctx, d: ShownDeparture, i: number): void {
 				break;
 			}
 		twoLines(c, slot, both(c, dest, d.destZh), f.dest, L.ink, line, lf, L.ink, "left");
+		strikeY = row.y + Math.max(0, (row.h - lineH(f.dest) - lineH(lf)) >> 1) + Math.round(f.dest.ascent * 0.6);
 	} else {
 		let destW = L.dest.w;
 		if (label) {
 			// One line: the label at the right end, whole (in the small font where the destination font is too wide);
 			// the destination gets what is left, or is left out when that would show only "…" (route and time still tell the trip).
-			const lf = widthOf(f.dest, label.en) <= L.dest.w ? f.dest : f.small;
+			// The label takes at most half the column in the destination font, so a destination stays readable beside it.
+			const lf = widthOf(f.dest, label.en) <= L.dest.w / 2 ? f.dest : f.small;
 			const labelW = Math.min(Math.max(widthOf(lf, label.en), stacked ? widthOf(f.destZh, label.zh) : 0), L.dest.w);
 			const slot = { x: L.dest.x + L.dest.w - labelW, y: row.y, w: labelW, h: row.h };
 			if (stacked) twoLines(c, slot, label.en, lf, L.ink, label.zh, f.destZh, L.secondary, "right");
@@ -218,7 +222,7 @@ function departureRow(c: Ctx, d: ShownDeparture, i: number): void {
 
 	// A cancelled bus must not read as coming: one line through destination and time.
 	if (kind === "canceled") {
-		const y = row.y + (row.h >> 1) - (L.strikeT >> 1);
+		const y = strikeY - (L.strikeT >> 1);
 		c.ops.push({ op: "line", x0: L.dest.x, y0: y, x1: L.time.x + L.time.w - 1, y1: y, gray: L.ink, t: L.strikeT });
 	}
 	if (L.shade === undefined) c.ops.push({ op: "line", x0: row.x, y0: row.y + row.h - 1, x1: row.x + row.w - 1, y1: row.y + row.h - 1, gray: L.ink });
@@ -266,15 +270,24 @@ function footer(c: Ctx, model: ScreenModel): void {
 	const room = ((r.w * 2) / 3) | 0;
 	const wordings = [`${UI_STRINGS.updated.en} ${hhmm}`, hhmm];
 	if (c.bilingual) wordings.unshift(`${UI_STRINGS.updated.en}${JOIN}${UI_STRINGS.updated.zh} ${hhmm}`);
+	// A wording is taken only when the stop name still fits beside it; the 2/3 cap is the last resort for a name too long anyway.
+	const stop = both(c, String(model.stopName ?? ""), model.stopNameZh);
+	const stopW = widthOf(font, stop);
 	let updated = hhmm;
 	for (const w of wordings)
-		if (widthOf(font, w) <= room) {
+		if (widthOf(font, w) + L.gap + stopW <= r.w) {
 			updated = w;
 			break;
 		}
+	if (updated === hhmm)
+		for (const w of wordings)
+			if (widthOf(font, w) <= room) {
+				updated = w;
+				break;
+			}
 	const updW = Math.min(widthOf(font, updated), r.w);
 	text(c, { x: r.x + r.w - updW, y: slot.y, w: updW, h: slot.h }, updated, font, L.ink, "right");
-	text(c, { x: r.x, y: slot.y, w: r.w - updW - L.gap, h: slot.h }, both(c, String(model.stopName ?? ""), model.stopNameZh), font, L.ink, "left");
+	text(c, { x: r.x, y: slot.y, w: r.w - updW - L.gap, h: slot.h }, stop, font, L.ink, "left");
 }
 
 /**
