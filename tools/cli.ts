@@ -178,7 +178,8 @@ program
 	.command("bench")
 	.description("run benchmarks on real XS; writes bench/results.json")
 	.addOption(new Option("--out <file>", "results file").default("bench/results.json"))
-	.action((options: { out: string }) => runBenchmarks(options.out));
+	.option("--only <keys>", "result keys (or prefixes before a \".\") to run, comma-separated; the others keep their values")
+	.action((options: { out: string; only?: string }) => runBenchmarks(options.out, options.only?.split(",")));
 
 try {
 	await program.parseAsync(process.argv);

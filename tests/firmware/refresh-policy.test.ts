@@ -319,4 +319,17 @@ describe("RefreshPolicy over simulated days", () => {
 		for (let i = 1; i < all.length; i++) expect(all[i] - all[i - 1]).toBeGreaterThanOrEqual(180);
 		expect(b.fulls[0] ?? 0).toBeGreaterThan(40_030); // no needless full after the reboot
 	});
+
+	it("a full refresh on boot-relative seconds, rebased at clock sync, does not force another full", () => {
+		const store = new MemoryStore();
+		const p = new RefreshPolicy(store, { coldBoot: true });
+		expect(p.decide(12, 18, true).action).toBe("full");
+		p.done("full", 12);
+		const epoch = 1_800_000_000;
+		// Without the rebase the wall clock would read as ~57 years since that full refresh.
+		expect(p.decide(epoch + 20, 18, true).action).toBe("full");
+		p.rebase(epoch);
+		expect(p.decide(epoch + 20, 18, true).action).toBe("partial");
+		expect(new RefreshPolicy(store).counters().lastFullS).toBe(epoch + 12);
+	});
 });

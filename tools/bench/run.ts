@@ -13,6 +13,7 @@ import { benchOtaFleet } from "./ota-fleet-bench";
 import { benchOtaWire } from "./ota-wire-bench";
 import { benchOutbox } from "./outbox-bench";
 import { benchPole } from "./pole-bench";
+import { benchSignHeap, benchSignRender } from "./sign-bench";
 import { benchWire } from "./wire-bench";
 import { benchBoot, benchCodec } from "./xs-bench";
 
@@ -104,6 +105,44 @@ export async function runBenchmarks(out: string, only?: string[]): Promise<void>
 				`${pole.cycle.computronsMean} computrons per ${p.xs.cycleMs / 1000} s cycle vs ${baseline.cycle.computronsMean} idle (+${added.computronsPerCycle}), window close ${pole.windowClose.computrons} (idle ${baseline.windowClose.computrons}); ` +
 				`a day: ${records.perDay} records, ${device.upBytes} B up + ${device.downBytes} down = ${device.totalBytes} (telemetry ${device.channels.up.up ?? 0} + ${device.channels.down.ack ?? 0}, health ${device.channels.up.health ?? 0}) ` +
 				`vs naive JSON QoS 1 ${naive.totalBytes}: ${ratio.total}× all traffic, ${ratio.telemetry}× telemetry`
+			);
+		},
+	);
+	await section(
+		bench,
+		"sign.render",
+		"stop sign on XS: full 800×480 and 960×540 boards, band renderer vs naive per-pixel; band buffer vs frame; one-row update vs full redraw (renderer, and PanelDisplay on the UC8179 model)",
+		() => benchSignRender(),
+		(r) => {
+			const lines = Object.entries(r.layouts).map(([name, l]) => {
+				const u = l.rowUpdate;
+				return (
+					`  ${name} ${l.size} ${l.depth} bpp, ${l.ops} ops: full render ${l.fullRender.bandComputrons} computrons vs naive ${l.fullRender.naiveComputrons} (${l.fullRender.naiveOverBand}×, pixels ${l.fullRender.identicalPixels ? "identical" : "DIFFER"}); ` +
+					`band ${l.memory.bandBytes} B (${l.memory.bandRows} rows) vs frame ${l.memory.frameBufferBytes} B (${l.memory.frameOverBand}×); ` +
+					`row ${u.row} update ${u.computrons} (diff ${u.diffComputrons}) vs full ${u.fullRenderComputrons} (${u.fullOverRow}×), ${u.bytes} B vs ${u.fullBytes} B (${u.fullOverRowBytes}×), damage ${u.damage.w}×${u.damage.h}; compose ${l.composeComputrons}`
+				);
+			});
+			const p = r.panel;
+			lines.push(
+				`  PanelDisplay → UC8179 model: full ${p.full.computrons} computrons, ${p.full.spiBytes} B SPI (${p.full.ramBytes} B RAM) vs one row ${p.row.computrons}, ${p.row.spiBytes} B SPI (${p.row.ramBytes} B RAM): ${p.fullOverRowSpi}× bytes; violations ${p.violations.length}`,
+			);
+			return lines.join("\n");
+		},
+	);
+	await section(
+		bench,
+		"sign.heap",
+		"stop sign firmware on XS (generic-epd75, fed a board every 30 s, redraw every 5 s): live heap at boot/1 h/6 h vs stopId \"\"",
+		() => benchSignHeap(),
+		(h) => {
+			const s = h.sign.heapSlots;
+			const b = h.baseline.heapSlots;
+			const panel = h.sign.status.panel;
+			return (
+				`  heap +${s.afterBoot}/+${s.after1h}/+${s.after6h} slots at boot/1 h/6 h (1→6 h ${s.growth1hTo6h >= 0 ? "+" : ""}${s.growth1hTo6h}, ${s.steady ? "steady" : "GROWING"}) ` +
+				`vs stopId "" +${b.afterBoot}/+${b.after1h}/+${b.after6h} (1→6 h ${b.growth1hTo6h >= 0 ? "+" : ""}${b.growth1hTo6h}): +${h.added.heapSlotsSteady} for the departures; ` +
+				`${h.sign.tick.computronsMean} computrons per 5 s tick vs ${h.baseline.tick.computronsMean} (+${h.added.computronsPerTick}); ` +
+				`${h.sign.status.fed.boards} boards fed; panel ${panel?.full ?? 0} full + ${panel?.partial ?? 0} partial refreshes`
 			);
 		},
 	);

@@ -29,7 +29,7 @@ import { boardTopic, timetableTopic } from "../../contract/topics";
 import { describeError } from "../../runtime/errors";
 import type { App, AppContext } from "../app";
 import { announce } from "./announce";
-import { showDepartures } from "./departures";
+import { FUTURE_TOLERANCE_S, showDepartures } from "./departures";
 import { font } from "./fonts";
 import { layoutFor } from "./layouts";
 import { PanelDisplay } from "./panel-display";
@@ -75,6 +75,7 @@ export function createStopSign(context: AppContext): App {
 	let celsius: number | undefined;
 	let sht: SHT3x | undefined;
 	let button: { close(): void } | undefined;
+	let fullBeforeSync = false;
 	const topics = stopId ? { board: boardTopic(stopId), timetable: timetableTopic(stopId) } : undefined;
 
 	function safely<T>(fn: () => T, what: string): T | undefined {
@@ -113,6 +114,12 @@ export function createStopSign(context: AppContext): App {
 		log.warn(`${kind} refused, last good one kept: ${reason}`);
 	}
 
+	/** `b` is stamped further ahead of the sign's clock than departures.ts trusts (false while the clock is not set). */
+	function aheadOfClock(b: StopBoard): boolean {
+		const now = context.epoch();
+		return now !== undefined && b.t * 1000 > now + FUTURE_TOLERANCE_S * 1000;
+	}
+
 	function takeBoard(payload: Uint8Array): void {
 		if (payload.byteLength === 0) return refuse("board", "empty payload (retained board cleared?)");
 		if (payload.byteLength > MAX_BOARD_BYTES) return refuse("board", `${payload.byteLength} bytes (max ${MAX_BOARD_BYTES})`);
@@ -123,7 +130,9 @@ export function createStopSign(context: AppContext): App {
 			return refuse("board", describeError(e));
 		}
 		if (b.stop !== stopId) return refuse("board", `for stop ${b.stop}, this sign shows ${stopId}`);
-		if (board && b.t < board.t) return refuse("board", `older than the one shown (t ${b.t} < ${board.t})`);
+		// Boards only move forward, except past one the sign does not trust: a board stamped beyond the future tolerance
+		// (departures.ts shows the timetable and a notice for it) must not lock out the honest boards after it until the clock catches up.
+		if (board && b.t < board.t && !aheadOfClock(board)) return refuse("board", `older than the one shown (t ${b.t} < ${board.t})`);
 		board = b;
 		stats.boards++;
 		log.info(`board #${stats.boards} for stop ${stopId}: ${b.deps.length} departures, ${payload.byteLength} bytes`);
@@ -210,7 +219,16 @@ export function createStopSign(context: AppContext): App {
 			celsius: () => celsius,
 			nowS: () => {
 				const e = context.epoch();
-				return Math.floor((e ?? Time.ticks) / 1000);
+				if (e === undefined) {
+					// Before the first sync: seconds since boot. A full refresh on that clock is moved onto the wall clock at sync.
+					if (display?.stats.full) fullBeforeSync = true;
+					return Math.floor(Time.ticks / 1000);
+				}
+				if (fullBeforeSync) {
+					fullBeforeSync = false;
+					policy.rebase(Math.floor(e / 1000) - Math.floor(Time.ticks / 1000));
+				}
+				return Math.floor(e / 1000);
 			},
 			onUpdate(r) {
 				if (r.error) log.warn(`panel ${r.action} refresh failed: ${describeError(r.error)}`);
@@ -231,13 +249,21 @@ export function createStopSign(context: AppContext): App {
 			}
 			if (provider.I2C?.default) {
 				sht = safely(() => new SHT3x({ sensor: { ...provider.I2C.default, io: device.io.I2C, address: 0x44 } as any, onError: () => (celsius = undefined) }), "no SHT3x: panel temperature unknown");
-				readCelsius();
 				scheduler.every("sign.celsius", CELSIUS_MS, readCelsius);
 			}
 			openButton();
 			context.commands.register("announce", () => ({ text: announce(model ?? current(), config.get("signLang") === "zh-en" ? "zh" : "en") }));
 			scheduler.every("sign.tick", TICK_MS, redraw);
-			void startPanel();
+			// The SHT3x's first conversion (started by its constructor) is ready after conversionMs; a sample() before
+			// that is undefined. The panel's first refresh waits for it, so a cold boot below the panel's minimum
+			// temperature is caught by the cold guard instead of driving the waveform at an unmeasured temperature.
+			const s = sht;
+			if (s)
+				scheduler.after("sign.panel", s.conversionMs, () => {
+					readCelsius();
+					void startPanel();
+				});
+			else void startPanel();
 		},
 		stop() {
 			if (topics) {
@@ -246,6 +272,7 @@ export function createStopSign(context: AppContext): App {
 			}
 			scheduler.cancel("sign.tick");
 			scheduler.cancel("sign.celsius");
+			scheduler.cancel("sign.panel");
 			button?.close();
 			button = undefined;
 			sht?.close();

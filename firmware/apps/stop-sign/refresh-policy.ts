@@ -188,6 +188,17 @@ export class RefreshPolicy {
 		this.#store.save({ ...c });
 	}
 
+	/**
+	 * The clock the counters were kept on moved by `offsetS` (the sign refreshed on boot-relative seconds before its
+	 * wall clock was synced): re-expresses the last full refresh on the new clock, so the sync itself does not look
+	 * like a day without a full refresh.
+	 */
+	rebase(offsetS: number): void {
+		if (this.#c.lastFullS === undefined || !Number.isFinite(offsetS)) return;
+		this.#c.lastFullS += offsetS;
+		this.#store.save({ ...this.#c });
+	}
+
 	/** A copy of the current counters. */
 	counters(): RefreshCounters {
 		return { ...this.#c };
