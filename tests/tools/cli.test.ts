@@ -111,7 +111,7 @@ describe("curbside CLI", () => {
 	it("demo boots the street, the ops registry sees birth and health, and stops cleanly", () => {
 		const r = curbside("demo", "--port", "0", "--duration", "4s");
 		expect(r.code).toBe(0);
-		expect(r.out).toMatch(/\[ops\] sign-furnace-creek online: stop-sign fw [\d.]+ on m5paper/);
+		expect(r.out).toMatch(/\[ops\] sign-fish-market online: stop-sign fw [\d.]+ on m5paper/);
 		expect(r.out).toMatch(/\[ops\] pole-main-st-01 online: light-pole/);
 		expect(r.out).toMatch(/\[ops\] pole-main-st-01 health: /);
 		expect(r.out).toContain("demo stopped cleanly");

@@ -6,11 +6,10 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import mqtt from "mqtt";
 import { BOARD_PANELS, panelFor } from "../../firmware/apps/stop-sign/panels-table";
 import { panelImage, panelPng } from "../../host-sim/panel-image";
-import { loadGtfsDir, type GtfsFeed } from "../gtfs/static-feed";
-import { StopBoards } from "../ops/stop-boards";
+import { loadGtfsDir } from "../gtfs/static-feed";
+import { BOARD_EVERY_MS, startStopBoards } from "../ops/stop-boards";
 import { startBroker, type EmbeddedBroker } from "../../host-sim/broker";
 import { RealClock } from "../../host-sim/bridge/real-clock";
 import { VirtualClock } from "../../host-sim/bridge/virtual-clock";
@@ -93,7 +92,7 @@ export async function runSim(role: string, options: SimRunOptions): Promise<void
 		}
 		console.log(`embedded MQTT broker (aedes) on ${broker.url}, with the ops acker`);
 		if (feed && stopId) {
-			publisher = await startBoards(broker.url, feed, stopId, virtual);
+			publisher = await startStopBoards(broker.url, feed, [stopId], virtual);
 			console.log(`publishing stop ${stopId}'s board and timetable from ${feed.dir} (schedule only, every ${BOARD_EVERY_MS / 1000} s)`);
 		}
 	}
@@ -161,25 +160,3 @@ export function sentSummary(records: StoredRecord[]): string {
 
 /** The bilingual demo feed that ships with the project. */
 export const DEFAULT_SIGN_FEED = fileURLToPath(new URL("../../scenarios/gtfs/cjk-demo", import.meta.url));
-const BOARD_EVERY_MS = 30_000;
-
-/** Publishes the stop's board and timetable now and every 30 s of device time (virtual or real). */
-async function startBoards(url: string, feed: GtfsFeed, stopId: string, virtual: VirtualClock | undefined): Promise<{ stop(): Promise<void> }> {
-	const client = await mqtt.connectAsync(url, { clientId: `sim-boards-${process.pid}` });
-	const boards = new StopBoards({ client, feed, stops: [stopId], now: virtual ? () => virtual.now() : Date.now, onWarning: (w) => console.error(`boards: ${w}`) });
-	let stopped = false;
-	const tick = () => {
-		if (stopped) return;
-		void boards.publish();
-		if (virtual) virtual.schedule(BOARD_EVERY_MS, tick);
-	};
-	tick();
-	const timer = virtual ? undefined : setInterval(tick, BOARD_EVERY_MS);
-	return {
-		async stop() {
-			stopped = true;
-			if (timer) clearInterval(timer);
-			await client.endAsync(true);
-		},
-	};
-}

@@ -9,7 +9,8 @@
  * fallback goes out retained on …/timetable when first published and then
  * every `timetableEveryS`.
  */
-import type { MqttClient } from "mqtt";
+import mqtt, { type MqttClient } from "mqtt";
+import type { VirtualClock } from "../../host-sim/bridge/virtual-clock";
 import { encodePayload } from "../../firmware/contract/codec";
 import { EPOCH_MIN_S } from "../../firmware/contract/board-payloads";
 import { boardTopic, timetableTopic } from "../../firmware/contract/topics";
@@ -103,4 +104,32 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 	if (a.byteLength !== b.byteLength) return false;
 	for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
 	return true;
+}
+
+/** How often the simulator's publisher resolves and publishes (a typical GTFS-RT poll). */
+export const BOARD_EVERY_MS = 30_000;
+
+/**
+ * Publishes `stops`' boards and timetables from `feed` (schedule only) now and every BOARD_EVERY_MS of the given
+ * clock: a virtual clock's when the devices run on one, else real time. For the simulator and the demo.
+ */
+export async function startStopBoards(url: string, feed: GtfsFeed, stops: readonly string[], virtual?: VirtualClock, onWarning = (w: string) => console.error(`boards: ${w}`)): Promise<{ boards: StopBoards; stop(): Promise<void> }> {
+	const client = await mqtt.connectAsync(url, { clientId: `cs-boards-${Math.random().toString(16).slice(2, 10)}` });
+	const boards = new StopBoards({ client, feed, stops, now: virtual ? () => virtual.now() : Date.now, onWarning });
+	let stopped = false;
+	const tick = () => {
+		if (stopped) return;
+		void boards.publish();
+		if (virtual) virtual.schedule(BOARD_EVERY_MS, tick);
+	};
+	tick();
+	const timer = virtual ? undefined : setInterval(tick, BOARD_EVERY_MS);
+	return {
+		boards,
+		async stop() {
+			stopped = true;
+			if (timer) clearInterval(timer);
+			await client.endAsync(true);
+		},
+	};
 }
