@@ -13,25 +13,12 @@
  */
 import { deflateSync, inflateSync } from "node:zlib";
 import type { Depth } from "../firmware/gfx/types";
+import { crc32 } from "../firmware/net/outbox/crc32";
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-const CRC_TABLE = (() => {
-	const t = new Uint32Array(256);
-	for (let n = 0; n < 256; n++) {
-		let c = n;
-		for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-		t[n] = c >>> 0;
-	}
-	return t;
-})();
-
-/** CRC-32 (ISO 3309, PNG §5.5) of bytes[from..to). */
-export function crc32(bytes: Uint8Array, from = 0, to = bytes.length): number {
-	let c = 0xffffffff;
-	for (let i = from; i < to; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-	return (c ^ 0xffffffff) >>> 0;
-}
+/** PNG's chunk CRC (PNG §5.5) is CRC-32/ISO-HDLC: the firmware's own table-driven one. */
+export { crc32 };
 
 /** Unpacks a frame in the renderer convention to one byte per pixel: level × 17 at 4 bpp, 0 / 255 at 1 bpp. */
 export function frameToGray8(width: number, height: number, depth: Depth, packed: Uint8Array): Uint8Array {

@@ -41,6 +41,7 @@
  *
  *   const epd = attachSSD1680(board, SSD1680_DEVKITC_PINS, { width: 128, height: 296 });
  */
+import { glassGray } from "./glass";
 import type { BoardTime, SPIBusContext, SPIModel } from "../io/models";
 import type { SimPin } from "../io/pin";
 import type { SimBoard } from "../io/board";
@@ -264,11 +265,7 @@ export class SSD1680Model implements SPIModel {
 
 	/** The shown image as gray levels 0 (black) or 15 (white), width × height bytes, for PNG output. */
 	shownGray(): Uint8Array {
-		const out = new Uint8Array(this.width * this.height);
-		for (let y = 0; y < this.height; y++) {
-			for (let x = 0; x < this.width; x++) out[y * this.width + x] = this.shown[y * this.#stride + (x >> 3)] & (0x80 >> (x & 7)) ? 15 : 0;
-		}
-		return out;
+		return glassGray(this.shown, this.width, this.height, this.#stride);
 	}
 
 	/** One RAM's panel area as 1 bpp (same layout as `shown`; RAM columns beyond `width` are cleared to white). */

@@ -30,6 +30,7 @@
  * without a full refresh after power loss).
  * Plain TypeScript: also runs inside XS.
  */
+import { glassGray } from "./glass";
 import type { SPIBusContext, SPIModel } from "../io/models";
 import type { SimBoard } from "../io/board";
 import type { SimPin } from "../io/pin";
@@ -202,12 +203,7 @@ export class UC8179Model implements SPIModel {
 	}
 	/** the shown image as gray levels (0 black, 15 white), one byte a pixel, row-major */
 	shownGray(): Uint8Array {
-		const out = new Uint8Array(this.width * this.height);
-		const stride = this.width >> 3;
-		for (let y = 0; y < this.height; y++) {
-			for (let x = 0; x < this.width; x++) out[y * this.width + x] = (this.shown[y * stride + (x >> 3)] >> (7 - (x & 7))) & 1 ? 15 : 0;
-		}
-		return out;
+		return glassGray(this.shown, this.width, this.height, this.width >> 3);
 	}
 
 	transfer(mosi: Uint8Array, miso: Uint8Array, _bus: SPIBusContext): void {
