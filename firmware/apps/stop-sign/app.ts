@@ -24,7 +24,7 @@ import Time from "time";
 import type { EPaperPanel } from "../../../drivers/epaper";
 import { SHT3x } from "../../../drivers/sht3x";
 import { decodePayload } from "../../contract/codec";
-import type { StopBoard, StopTimetable } from "../../contract/board-payloads";
+import { EPOCH_MIN_S, type StopBoard, type StopTimetable } from "../../contract/board-payloads";
 import { boardTopic, timetableTopic } from "../../contract/topics";
 import { describeError } from "../../runtime/errors";
 import type { App, AppContext } from "../app";
@@ -75,7 +75,6 @@ export function createStopSign(context: AppContext): App {
 	let celsius: number | undefined;
 	let sht: SHT3x | undefined;
 	let button: { close(): void } | undefined;
-	let fullBeforeSync = false;
 	const topics = stopId ? { board: boardTopic(stopId), timetable: timetableTopic(stopId) } : undefined;
 
 	function safely<T>(fn: () => T, what: string): T | undefined {
@@ -219,15 +218,12 @@ export function createStopSign(context: AppContext): App {
 			celsius: () => celsius,
 			nowS: () => {
 				const e = context.epoch();
-				if (e === undefined) {
-					// Before the first sync: seconds since boot. A full refresh on that clock is moved onto the wall clock at sync.
-					if (display?.stats.full) fullBeforeSync = true;
-					return Math.floor(Time.ticks / 1000);
-				}
-				if (fullBeforeSync) {
-					fullBeforeSync = false;
-					policy.rebase(Math.floor(e / 1000) - Math.floor(Time.ticks / 1000));
-				}
+				// Before the first sync: seconds since boot. A full refresh on that clock is moved onto the wall clock at sync.
+				if (e === undefined) return Math.floor(Time.ticks / 1000);
+				// Recognised by its value (boot-relative seconds are far below any plausible epoch), not by when it
+				// completed: the boot's full refresh is decided on ticks and often lands after the sync (4 s on a UC8179).
+				const last = policy.counters().lastFullS;
+				if (last !== undefined && last < EPOCH_MIN_S) policy.rebase(Math.floor(e / 1000) - Math.floor(Time.ticks / 1000));
 				return Math.floor(e / 1000);
 			},
 			onUpdate(r) {

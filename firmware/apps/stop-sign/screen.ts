@@ -25,6 +25,7 @@ import type { DrawOp, Font, Gray, Icon, Rect } from "../../gfx/types";
 import { ICONS, type CarIcon, type IconSet } from "./icons";
 import { rowRect, rowsArea, type FontRole, type Layout } from "./layouts";
 import type { Crowding, ScreenModel, ShownDeparture, ShownTime } from "./screen-model";
+import { NOTICE_TEXT, type Notice } from "./departures";
 import { UI_STRINGS } from "./ui-strings";
 
 export interface ScreenOptions {
@@ -110,8 +111,9 @@ export function timeText(when: ShownTime, approx: boolean | undefined, lang: "en
 export function noticeText(model: ScreenModel, lang: "en" | "zh"): string | undefined {
 	const n = model.notice;
 	if (n !== undefined && n !== "") {
-		const key = n === "clock not set" ? "clockNotSet" : n === "no data" ? "noData" : n;
-		if (key === "stale" || key === "offline" || key === "clockNotSet" || key === "noData" || key === "noStop") return UI_STRINGS[key][lang];
+		// departures.ts's reasons are internal names: each maps to the rider's words (a board from the future reads as "live times unavailable").
+		if (Object.prototype.hasOwnProperty.call(NOTICE_TEXT, n)) return UI_STRINGS[NOTICE_TEXT[n as Notice]][lang];
+		if (n === "noStop") return UI_STRINGS.noStop[lang];
 		return n; // an unknown reason is still shown, verbatim: hiding it would be worse
 	}
 	// A model that is not live must say so even if its producer forgot the reason.
