@@ -22,13 +22,14 @@ import { openOutlineFace, rasterizeGlyphs } from "../../tools/fonts/rasterize";
 import { loadRecipe } from "../../tools/fonts/recipe";
 import { codePointsOf, collectSubset, gtfsStrings, uiStrings } from "../../tools/fonts/subset";
 import { parseCsv } from "../../tools/gtfs/csv";
+import { sharedData } from "../support/shared-data";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = join(ROOT, "bin/curbside.js");
 const DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 const NOTO_REGULAR = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 const CJK_DEMO = join(ROOT, "scenarios/gtfs/cjk-demo");
-const SAMPLE_FEED = join(ROOT, "../shared/data/gtfs/sample-feed-1");
+const SAMPLE_FEED = sharedData("data/gtfs/sample-feed-1");
 const BDF_FIXTURE = join(ROOT, "tests/tools/fixtures/fonts/tiny-8.bdf");
 
 const cp = (ch: string) => ch.codePointAt(0)!;

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { CsvError, parseCsv } from "../../tools/gtfs/csv";
+import { sharedData } from "../support/shared-data";
 
 describe("parseCsv", () => {
 	it("reads a header and records into objects", () => {
@@ -84,7 +85,7 @@ describe("parseCsv", () => {
 	});
 
 	it("reads the Google sample feed's stops.txt", () => {
-		const rows = parseCsv(readFileSync(new URL("../../../shared/data/gtfs/sample-feed-1/stops.txt", import.meta.url), "utf8"));
+		const rows = parseCsv(readFileSync(sharedData("data/gtfs/sample-feed-1/stops.txt"), "utf8"));
 		expect(rows.length).toBeGreaterThanOrEqual(9);
 		expect(rows.map((r) => r.stop_name)).toContain("Stagecoach Hotel & Casino (Demo)");
 	});

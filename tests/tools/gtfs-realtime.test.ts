@@ -14,13 +14,14 @@ import { decodeFeed, resolveStopBoard, TRIP_DELETED } from "../../tools/gtfs/rea
 import { loadGtfsDir } from "../../tools/gtfs/static-feed";
 import { timetableSlice } from "../../tools/gtfs/timetable-slice";
 import { TIMETABLE_MAX_DEPARTURES, validateStopTimetable } from "../../firmware/contract/board-payloads";
+import { sharedData } from "../support/shared-data";
 
 const rt = GtfsRealtimeBindings.transit_realtime;
 type Entity = GtfsRealtimeBindings.transit_realtime.IFeedEntity;
 type Stu = GtfsRealtimeBindings.transit_realtime.TripUpdate.IStopTimeUpdate;
 
 const CJK = loadGtfsDir(join(__dirname, "../../scenarios/gtfs/cjk-demo"));
-const SAMPLE_DIR = join(__dirname, "../../../shared/data/gtfs/sample-feed-1");
+const SAMPLE_DIR = sharedData("data/gtfs/sample-feed-1");
 const START = CJK.dayStart("20260115"); // a Thursday; DAILY service
 const at = (h: number, m: number, s = 0) => START + h * 3600 + m * 60 + s;
 const NOW = at(10, 0);

@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { GtfsError, loadGtfsDir } from "../../tools/gtfs/static-feed";
 import { localDate, serviceDayStart, utcOffsetMinutes } from "../../tools/gtfs/time-zone";
+import { sharedData } from "../support/shared-data";
 
-const SAMPLE = join(__dirname, "../../../shared/data/gtfs/sample-feed-1");
+const SAMPLE = sharedData("data/gtfs/sample-feed-1");
 const CJK = join(__dirname, "../../scenarios/gtfs/cjk-demo");
 
 const dirs: string[] = [];
