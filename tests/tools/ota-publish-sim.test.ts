@@ -19,6 +19,8 @@ import type { CampaignState } from "../../tools/ops/campaign";
 import { FIRMWARE_VERSION, SECURITY_VERSION } from "../../firmware/version";
 import { startMosquitto, type TestBroker } from "../support/brokers";
 import { OTA_CONFIG } from "../host-sim/support/ota-lab";
+import { encodePayload } from "../../firmware/contract/codec";
+import { boardTopic } from "../../firmware/contract/topics";
 
 const BIN = new URL("../../bin/curbside.js", import.meta.url).pathname;
 
@@ -69,7 +71,8 @@ describe("ota publish rolls a signed image out to simulated stop signs in route-
 		// The signs need a departures board to pass their trial ("the sign shows something").
 		const { default: mqtt } = await import("mqtt");
 		const c = await mqtt.connectAsync(broker.url);
-		await c.publishAsync("cs/v1/stop/S1/board", Buffer.from([0xa1, 0x61, 0x76, 0x01]), { retain: true });
+		const board = encodePayload("board", { v: 1, stop: "S1", name: "Stop 1", t: Math.floor(Date.now() / 1000), tz: 0, deps: [] });
+		await c.publishAsync(boardTopic("S1"), Buffer.from(board), { retain: true });
 		await c.endAsync();
 
 		// Two routes of two signs each; maxRouteShare 0.5: no wave may take both signs of a route.
