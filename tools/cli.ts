@@ -14,12 +14,27 @@ import { otaControlAction, runOtaKeygen, runOtaPack, runOtaPublishCommand, runOt
 import { runSim } from "./commands/sim-run";
 import { runBenchmarks } from "./bench/run";
 import { parseDuration } from "./duration";
+import { parseHostPort } from "./ops/http-api";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
 function duration(value: string): number {
 	try {
 		return parseDuration(value);
+	} catch (e) {
+		throw new InvalidArgumentError((e as Error).message);
+	}
+}
+
+function port(value: string): number {
+	const n = Number(value);
+	if (!/^\d+$/.test(value) || n > 65_535) throw new InvalidArgumentError(`"${value}" is not a port (0..65535; 0 = any free port)`);
+	return n;
+}
+
+function hostPort(value: string): { host: string; port: number } {
+	try {
+		return parseHostPort(value);
 	} catch (e) {
 		throw new InvalidArgumentError((e as Error).message);
 	}
@@ -65,17 +80,33 @@ program
 	.command("demo")
 	.description("embedded broker + a simulated street (what `npm start` runs)")
 	.option("--broker <url>", "use this MQTT broker instead of the embedded aedes")
-	.option("--port <port>", "port for the embedded broker on 127.0.0.1", (v) => Number(v), 1883)
+	.option("--port <port>", "port for the embedded broker on 127.0.0.1 (busy: a free port)", port, 1883)
+	.option("--http-port <port>", "port for the dashboard on 127.0.0.1 (busy: a free port)", port, 8080)
+	.option("--schedule-only", "signs get the timetable alone, without the simulated GTFS-Realtime (delays, crowding, cancellations)")
 	.option("--duration <time>", "stop after this long (default: until Ctrl-C)", duration)
 	.action(runDemo);
 
 const ops = program.command("ops").description("cloud-side services");
 ops
 	.command("serve")
-	.description("fleet registry, outbox acker and time beacon")
-	.requiredOption("--broker <url>", "MQTT broker, mqtt://host:port")
+	.description("fleet registry, outbox acker and time beacon; with --gtfs the arrivals bridge")
+	.requiredOption("--broker <url>", "MQTT broker, mqtt://host:port or mqtts://host:port")
 	.option("--share-group <name>", "MQTT shared-subscription group, to split the fleet across several ops processes (Mosquitto 2, EMQX, VerneMQ, HiveMQ; not the embedded aedes)")
 	.option("--records <file>", "append every stored record to this JSON-lines file")
+	.option("--db <file>", "SQLite file for the registry, records, acked seqs, config and commands (default with --http: in memory)")
+	.option("--http <host:port>", "serve the JSON HTTP API here, e.g. 127.0.0.1:8080 (no auth: keep it on loopback or behind a proxy)", hostPort)
+	.option("--gtfs <path>", "GTFS static feed (directory or .zip): run the arrivals bridge, publishing each stop's board and timetable")
+	.option("--trip-updates <url|file>", "GTFS-Realtime TripUpdates, protobuf, as an http(s) URL or a file (re-read when it changes)")
+	.option("--vehicle-positions <url|file>", "GTFS-Realtime VehiclePositions (occupancy, carriage details), URL or file")
+	.option("--simulate-realtime", "simulate GTFS-Realtime for the feed (drifting delays, crowding, carriages, cancellations) instead of a source")
+	.option("--poll <time>", "how often to poll the real-time feeds and publish changed boards", duration, 30_000)
+	.option("--stops <ids>", "only these stops, comma-separated (default: every stop with departures)")
+	.option("--username <name>", "MQTT user name")
+	.option("--password <secret>", "MQTT password (or set CURBSIDE_MQTT_PASSWORD, which keeps it out of the process list)")
+	.option("--ca <file>", "CA certificate(s), PEM, to trust for an mqtts:// broker")
+	.option("--cert <file>", "client certificate, PEM, for brokers that require one")
+	.option("--key <file>", "client private key, PEM, with --cert")
+	.option("--insecure", "accept any broker certificate (testing only)")
 	.option("--duration <time>", "stop after this long (default: until Ctrl-C)", duration)
 	.action(runOpsServe);
 ops

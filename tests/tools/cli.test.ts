@@ -108,13 +108,23 @@ describe("curbside CLI", () => {
 		expect(r.err).toBe("curbside: x: cannot read font /nonexistent/font.ttf: not found\n");
 	});
 
-	it("demo boots the street, the ops registry sees birth and health, and stops cleanly", () => {
-		const r = curbside("demo", "--port", "0", "--duration", "4s");
+	it("demo boots the street, the ops registry sees birth and health, prints the dashboard URL, and stops cleanly", () => {
+		const r = curbside("demo", "--port", "0", "--http-port", "0", "--duration", "4s");
 		expect(r.code).toBe(0);
 		expect(r.out).toMatch(/\[ops\] sign-fish-market online: stop-sign fw [\d.]+ on m5paper/);
+		expect(r.out).toMatch(/\[ops\] sign-station online: stop-sign fw [\d.]+ on generic-epd75/);
 		expect(r.out).toMatch(/\[ops\] pole-main-st-01 online: light-pole/);
+		expect(r.out).toMatch(/\[ops\] pole-main-st-02 online: light-pole/);
 		expect(r.out).toMatch(/\[ops\] pole-main-st-01 health: /);
+		expect(r.out).toMatch(/^dashboard: http:\/\/127\.0\.0\.1:\d+\/$/m);
 		expect(r.out).toContain("demo stopped cleanly");
+	});
+
+	it("demo refuses a bad port or broker URL in one line", () => {
+		expect(curbside("demo", "--http-port", "http").err).toContain('"http" is not a port (0..65535; 0 = any free port)');
+		const r = curbside("demo", "--broker", "http://127.0.0.1:1883", "--duration", "1s");
+		expect(r.code).toBe(1);
+		expect(r.err.trim()).toBe('curbside: broker URL "http://127.0.0.1:1883": only mqtt:// is supported by the simulated devices');
 	});
 
 	it("ops serve, cmd, config and logs against a simulated pole", async () => {

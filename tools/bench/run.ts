@@ -8,6 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { benchArrivalsBytes, benchArrivalsLatency } from "./arrivals-bench";
 import { benchOtaVerify } from "./ota-bench";
 import { benchOtaFleet } from "./ota-fleet-bench";
 import { benchOtaWire } from "./ota-wire-bench";
@@ -170,6 +171,29 @@ export async function runBenchmarks(out: string, only?: string[]): Promise<void>
 		"OTA rollout of 1,000 modelled signs in staged route-capped waves vs one wave, virtual time, real campaign engine",
 		() => benchOtaFleet(),
 		(f) => `  ${JSON.stringify(f)}`,
+	);
+	await section(
+		bench,
+		"arrivals.bytes",
+		"arrivals bridge: bytes per sign per day at a 30 s feed refresh (cjk-demo + simulated GTFS-RT, virtual day, aedes) vs naive JSON board every poll at QoS 1",
+		() => benchArrivalsBytes(),
+		(a) =>
+			`  ${a.stops} stops, ${a.polls} polls: ${a.bridge.perSignPerDay.boards} boards/sign/day (${a.bridge.boardsRefreshedForT} of them only for a newer t, TTL/3 rule; ${a.bridge.boardsUnchanged} unchanged skipped), ${a.bridge.perSignPerDay.boardPayload} B CBOR payload; ` +
+			`wire ${a.bridge.perSignPerDay.wire} B/sign/day incl. ≈${a.bridge.perSignPerDay.timetableWire} B of timetables vs naive JSON ${a.naive.perSignPerDay.wire} B (${a.naive.perSignPerDay.payload} B payload): ${a.ratio}×`,
+	);
+	await section(
+		bench,
+		"arrivals.latency",
+		"arrivals bridge: GTFS-RT change → last board PUBACK with 500 and 2,000 stops (generated feeds, simulated real-time, aedes; wall-clock, indicative)",
+		() => benchArrivalsLatency(),
+		(runs) =>
+			runs
+				.map(
+					(r) =>
+						`  ${r.stops} stops (${r.trips} trips, ${r.tripUpdateEntities} running): poll ${r.pollMs.median} ms median (max ${r.pollMs.max}), ${r.boardsPerPoll} boards/poll, simulator ${r.simulatorMs} ms of it; ` +
+						`first poll with every timetable ${r.firstPollMs} ms; one publish at a time ${r.sequentialPollMs.median} ms`,
+				)
+				.join("\n"),
 	);
 	const previous = only && existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as { results?: Record<string, unknown> }) : undefined;
 	const doc = {

@@ -1,5 +1,7 @@
 /*
- * GTFS Schedule loader (a directory of .txt files; zip is a later issue),
+ * GTFS Schedule loader (a directory of .txt files, or the zip archive agencies
+ * publish: the reference's "Dataset Publishing" section has the files at the
+ * zip's root; a zip whose files all sit in one top folder is accepted too),
  * following the GTFS Schedule reference (https://gtfs.org/documentation/schedule/reference/):
  *   - agency.txt (agency_timezone), stops.txt, routes.txt, trips.txt,
  *     stop_times.txt (indexed per trip in stop_sequence order and per stop),
@@ -18,8 +20,9 @@
  * template instance), stop_timezone, parent stations.
  * Every problem is a GtfsError naming the file and the data row (1-based, header excluded).
  */
-import { readFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, existsSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
+import { unzipSync } from "fflate";
 import { parseCsv } from "./csv";
 import { serviceDayStart, weekday } from "./time-zone";
 
@@ -90,15 +93,56 @@ export interface GtfsFeed {
 
 type Row = Record<string, string>;
 
-function readTable(dir: string, file: string, required: boolean, columns: readonly string[]): Row[] | undefined {
-	const path = join(dir, file);
-	if (!existsSync(path)) {
+/** Where the feed's files come from: a directory or an unzipped archive. `text` is undefined for a missing file. */
+interface FeedFiles {
+	text(file: string): string | undefined;
+}
+
+function dirFiles(dir: string): FeedFiles {
+	return {
+		text(file) {
+			const path = join(dir, file);
+			return existsSync(path) ? readFileSync(path, "utf8") : undefined;
+		},
+	};
+}
+
+/**
+ * The .txt files of a GTFS zip (fflate unzipSync: stored and deflated entries, the two methods zip tools write).
+ * Files at the root win; otherwise, when every .txt sits in one top folder (a zipped folder), that folder is the feed.
+ * @throws GtfsError when the bytes are not a zip
+ */
+function zipFiles(bytes: Uint8Array, name: string): FeedFiles {
+	let entries: Record<string, Uint8Array>;
+	try {
+		entries = unzipSync(bytes, { filter: (f) => f.name.endsWith(".txt") && !f.name.startsWith("__MACOSX/") });
+	} catch (e) {
+		throw new GtfsError(`not a readable zip archive (${(e as Error).message})`, name);
+	}
+	const names = Object.keys(entries);
+	let prefix = "";
+	if (!names.some((n) => !n.includes("/"))) {
+		const tops = new Set(names.map((n) => n.slice(0, n.indexOf("/") + 1)));
+		if (tops.size === 1) prefix = [...tops][0]!;
+	}
+	const utf8 = new TextDecoder("utf-8");
+	return {
+		text(file) {
+			const data = entries[prefix + file];
+			return data ? utf8.decode(data) : undefined;
+		},
+	};
+}
+
+function readTable(files: FeedFiles, file: string, required: boolean, columns: readonly string[]): Row[] | undefined {
+	const text = files.text(file);
+	if (text === undefined) {
 		if (required) throw new GtfsError("required file missing", file);
 		return undefined;
 	}
 	let rows: Row[];
 	try {
-		rows = parseCsv(readFileSync(path, "utf8"), file);
+		rows = parseCsv(text, file);
 	} catch (e) {
 		throw new GtfsError((e as Error).message, file);
 	}
@@ -153,7 +197,27 @@ function interpolate(list: GtfsStopTime[], tripId: string): void {
 
 /** Loads a GTFS feed directory. @throws GtfsError naming the file and row */
 export function loadGtfsDir(dir: string): GtfsFeed {
-	const agency = readTable(dir, "agency.txt", true, ["agency_timezone"])!;
+	if (!existsSync(dir)) throw new GtfsError("no such directory", dir);
+	return loadFeed(dirFiles(dir), dir);
+}
+
+/**
+ * Loads a GTFS feed from a directory or a .zip (any file that is not a directory is read as a zip).
+ * @throws GtfsError naming the file and row, or the path when it is missing or not a zip
+ */
+export function loadGtfs(path: string): GtfsFeed {
+	let isDir: boolean;
+	try {
+		isDir = statSync(path).isDirectory();
+	} catch {
+		throw new GtfsError("no such file or directory", path);
+	}
+	if (isDir) return loadGtfsDir(path);
+	return loadFeed(zipFiles(readFileSync(path), basename(path)), path);
+}
+
+function loadFeed(files: FeedFiles, dir: string): GtfsFeed {
+	const agency = readTable(files, "agency.txt", true, ["agency_timezone"])!;
 	if (agency.length === 0) throw new GtfsError("no agency", "agency.txt");
 	const timeZone = agency[0]!.agency_timezone!;
 	try {
@@ -161,20 +225,20 @@ export function loadGtfsDir(dir: string): GtfsFeed {
 	} catch {
 		throw new GtfsError(`agency_timezone "${timeZone}" is not an IANA time zone`, "agency.txt", 1);
 	}
-	const feedInfo = readTable(dir, "feed_info.txt", false, []);
+	const feedInfo = readTable(files, "feed_info.txt", false, []);
 	const lang = (feedInfo?.[0]?.feed_lang || agency[0]!.agency_lang || "en").toLowerCase();
 	const zhFeed = lang === "zh" || lang.startsWith("zh-");
-	const tr = translations(readTable(dir, "translations.txt", false, ["table_name", "field_name", "language", "translation"]), zhFeed);
+	const tr = translations(readTable(files, "translations.txt", false, ["table_name", "field_name", "language", "translation"]), zhFeed);
 
 	const stops = new Map<string, GtfsStop>();
-	readTable(dir, "stops.txt", true, ["stop_id"])!.forEach((r, i) => {
+	readTable(files, "stops.txt", true, ["stop_id"])!.forEach((r, i) => {
 		if (!r.stop_id) throw new GtfsError("empty stop_id", "stops.txt", i + 1);
 		const name = r.stop_name ?? "";
 		stops.set(r.stop_id, { id: r.stop_id, ...bilingual(name, tr.get("stops", "stop_name", r.stop_id, name), zhFeed) });
 	});
 
 	const routes = new Map<string, GtfsRoute>();
-	const routeRows = readTable(dir, "routes.txt", true, ["route_id"])!;
+	const routeRows = readTable(files, "routes.txt", true, ["route_id"])!;
 	if (routeRows.length > 0 && !("route_short_name" in routeRows[0]!) && !("route_long_name" in routeRows[0]!))
 		throw new GtfsError(`required column "route_short_name" or "route_long_name" missing`, "routes.txt");
 	routeRows.forEach((r, i) => {
@@ -186,7 +250,7 @@ export function loadGtfsDir(dir: string): GtfsFeed {
 	});
 
 	const trips = new Map<string, GtfsTrip>();
-	readTable(dir, "trips.txt", true, ["route_id", "service_id", "trip_id"])!.forEach((r, i) => {
+	readTable(files, "trips.txt", true, ["route_id", "service_id", "trip_id"])!.forEach((r, i) => {
 		if (!routes.has(r.route_id!)) throw new GtfsError(`unknown route_id "${r.route_id}"`, "trips.txt", i + 1);
 		if (!r.trip_id) throw new GtfsError("empty trip_id", "trips.txt", i + 1);
 		const headsign = r.trip_headsign ?? "";
@@ -197,7 +261,7 @@ export function loadGtfsDir(dir: string): GtfsFeed {
 	const stopTimesByTrip = new Map<string, GtfsStopTime[]>();
 	const stopTimesByStop = new Map<string, GtfsStopTime[]>();
 	const file = "stop_times.txt";
-	readTable(dir, file, true, ["trip_id", "stop_id", "stop_sequence", "arrival_time", "departure_time"])!.forEach((r, i) => {
+	readTable(files, file, true, ["trip_id", "stop_id", "stop_sequence", "arrival_time", "departure_time"])!.forEach((r, i) => {
 		const row = i + 1;
 		if (!trips.has(r.trip_id!)) throw new GtfsError(`unknown trip_id "${r.trip_id}"`, file, row);
 		if (!stops.has(r.stop_id!)) throw new GtfsError(`unknown stop_id "${r.stop_id}"`, file, row);
@@ -222,8 +286,8 @@ export function loadGtfsDir(dir: string): GtfsFeed {
 		});
 	}
 
-	const calendar = readTable(dir, "calendar.txt", false, ["service_id", ...WEEKDAYS, "start_date", "end_date"]);
-	const calendarDates = readTable(dir, "calendar_dates.txt", false, ["service_id", "date", "exception_type"]);
+	const calendar = readTable(files, "calendar.txt", false, ["service_id", ...WEEKDAYS, "start_date", "end_date"]);
+	const calendarDates = readTable(files, "calendar_dates.txt", false, ["service_id", "date", "exception_type"]);
 	if (!calendar && !calendarDates) throw new GtfsError("required file missing (calendar.txt or calendar_dates.txt)", "calendar.txt");
 	const weekly = new Map<string, { days: boolean[]; start: string; end: string }>();
 	(calendar ?? []).forEach((r, i) => {

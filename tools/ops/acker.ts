@@ -9,6 +9,10 @@
  * can split a city's fleet (MQTT 5 §4.8.2 "$share"; Mosquitto 2, EMQX,
  * VerneMQ, HiveMQ and aedes). A record's time is resolved here when the
  * device sent it as [boot, ticks] and the batch says when that boot started.
+ *
+ * With an OpsStore (tools/ops/store.ts) the records and the ledger of stored
+ * seqs go to SQLite in one transaction before the ack, and a restarted acker
+ * reloads the ledger: a batch re-sent across an ops restart is still deduped.
  */
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -19,6 +23,7 @@ import { seqRanges, type UpPayload, type UpRecord } from "../../firmware/contrac
 import { allDevicesFilter, deviceTopic, parseTopic } from "../../firmware/contract/topics";
 import { describeError } from "../../firmware/runtime/errors";
 import { connectOps, opsClientId } from "./connect";
+import type { OpsStore } from "./store";
 
 export interface StoredRecord {
 	device: string;
@@ -57,6 +62,10 @@ export interface AckerStats {
 export interface AckerOptions {
 	/** JSON-lines file every new record is appended to before it is acked */
 	file?: string;
+	/** SQLite store: records and the ledger are committed there before the ack, and the ledger is reloaded from it */
+	store?: OpsStore;
+	/** keep every stored record in `records` too @default true without a store, false with one (the store is where they live) */
+	memory?: boolean;
 	shareGroup?: string;
 	clientId?: string;
 	/** delay acks (tests: simulate a slow cloud), ms */
@@ -79,6 +88,15 @@ export class Acker {
 	constructor(options: AckerOptions = {}) {
 		this.#options = options;
 		if (options.file) mkdirSync(dirname(options.file), { recursive: true });
+		if (options.store) {
+			for (const [device, saved] of options.store.ledgers()) {
+				const l = this.ledger(device);
+				for (const [first, last] of saved.ranges) for (let s = first; s <= last; s++) l.seqs.add(s);
+				l.batches = saved.batches;
+				l.duplicates = saved.duplicates;
+				l.reportedLost = saved.reportedLost;
+			}
+		}
 	}
 
 	async connect(url: string): Promise<void> {
@@ -125,8 +143,22 @@ export class Acker {
 		}
 		// Durable before acked: once the device hears the ack, the record leaves its flash.
 		if (fresh.length && this.#options.file) appendFileSync(this.#options.file, fresh.map((r) => JSON.stringify(r)).join("\n") + "\n");
+		const store = this.#options.store;
+		if (store) {
+			try {
+				store.saveBatch(device, fresh, { batches: ledger.batches, duplicates: ledger.duplicates, reportedLost: ledger.reportedLost }, seqRanges(fresh.map((r) => r.seq)));
+			} catch (e) {
+				// Not stored, so not acked: forget the seqs so the device's resend is stored then.
+				for (const r of fresh) ledger.seqs.delete(r.seq);
+				this.stats.rejected++;
+				this.onReject?.(topic, `not stored, not acked: ${describeError(e)}`);
+				return;
+			}
+			store.touch(device, Date.now());
+		}
+		const keep = this.#options.memory ?? !store;
 		for (const r of fresh) {
-			this.records.push(r);
+			if (keep) this.records.push(r);
 			this.stats.records++;
 			this.onRecord?.(r);
 		}

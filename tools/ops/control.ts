@@ -4,6 +4,10 @@
  * Everything goes through the wire contract, so a malformed reply is a clear
  * error here too. Commands get a fresh id and a short expiry: a command that
  * sits in a queue past its usefulness is refused by the device, not run late.
+ *
+ * With an OpsStore (tools/ops/store.ts) every command sent is recorded with
+ * its expiry, then its result when it comes; desired config is recorded when
+ * published and the device's report when it answers.
  */
 import { randomUUID } from "node:crypto";
 import type { MqttClient } from "mqtt";
@@ -12,6 +16,14 @@ import type { CommandResult, ConfigScalar, DesiredConfig, LogPayload, ReportedCo
 import { deviceTopic, type DeviceChannel } from "../../firmware/contract/topics";
 import { describeError } from "../../firmware/runtime/errors";
 import { connectOps, opsClientId } from "./connect";
+import type { OpsStore } from "./store";
+
+/** The device did not answer within the wait (offline, or too slow). */
+export class ControlTimeoutError extends Error {
+	override get name(): string {
+		return "ControlTimeoutError";
+	}
+}
 
 export interface CommandOptions {
 	args?: Record<string, unknown>;
@@ -27,15 +39,20 @@ export class Control {
 	#client: MqttClient | undefined;
 	#waiters = new Set<{ topic: string; accept: (payload: Buffer) => boolean }>();
 	#now: () => number;
+	#store: OpsStore | undefined;
 
-	/** @param options.now the cloud's clock for command expiries, epoch ms @default Date.now (a simulator on virtual time passes its clock) */
-	constructor(options: { now?: () => number } = {}) {
+	/**
+	 * @param options.now the cloud's clock for command expiries, epoch ms @default Date.now (a simulator on virtual time passes its clock)
+	 * @param options.store record commands, results and config here
+	 */
+	constructor(options: { now?: () => number; store?: OpsStore } = {}) {
 		this.#now = options.now ?? Date.now;
+		this.#store = options.store;
 	}
 
-	async connect(url: string, clientId = opsClientId("control")): Promise<void> {
-		// No reconnect: a control session is one exchange; a lost link is an error to report.
-		const client = (this.#client = await connectOps(url, clientId, "ops", 0));
+	/** @param reconnectMs 0 for a CLI session (one exchange; a lost link is an error to report), > 0 for a long-lived server's */
+	async connect(url: string, clientId = opsClientId("control"), reconnectMs = 0): Promise<void> {
+		const client = (this.#client = await connectOps(url, clientId, "ops", reconnectMs));
 		client.on("message", (topic, payload) => {
 			for (const w of [...this.#waiters]) if (w.topic === topic && w.accept(payload)) this.#waiters.delete(w);
 		});
@@ -70,7 +87,7 @@ export class Control {
 			this.#waiters.add(waiter);
 			timer = setTimeout(() => {
 				this.#waiters.delete(waiter!);
-				reject(new Error(`no ${what} from ${device} within ${waitMs} ms (is it online?)`));
+				reject(new ControlTimeoutError(`no ${what} from ${device} within ${waitMs} ms (is it online?)`));
 			}, waitMs);
 		});
 		await this.#client!.subscribeAsync(topic, { qos: 0 });
@@ -84,11 +101,22 @@ export class Control {
 		}
 	}
 
-	/** Sends a command and resolves with its result (also when the device refused it). */
-	command(device: string, name: string, options: CommandOptions = {}): Promise<CommandResult> {
+	/**
+	 * Sends a command and resolves with its result (also when the device refused it).
+	 * @throws ProtocolError when name or args break the contract (nothing is sent), ControlTimeoutError when no result came within waitMs
+	 */
+	async command(device: string, name: string, options: CommandOptions = {}): Promise<CommandResult> {
 		const id = options.id ?? randomUUID();
-		const payload = encodePayload("cmd", { v: 1, id, exp: Math.floor(this.#now()) + (options.ttlMs ?? 60_000), name, args: options.args });
-		return this.#exchange(device, "cmd/res", () => this.publishRaw(device, "cmd", payload), (r) => r.id === id, options.waitMs ?? 15_000, `result for command ${id}`);
+		const exp = Math.floor(this.#now()) + (options.ttlMs ?? 60_000);
+		const payload = encodePayload("cmd", { v: 1, id, exp, name, args: options.args });
+		const store = this.#store;
+		const send = async () => {
+			store?.saveCommand({ id, device, name, args: options.args, sentAt: Date.now(), expires: exp });
+			await this.publishRaw(device, "cmd", payload);
+		};
+		const result = await this.#exchange(device, "cmd/res", send, (r) => r.id === id, options.waitMs ?? 15_000, `result for command ${id}`);
+		store?.saveCommandResult(device, result, Date.now());
+		return result;
 	}
 
 	/** The device's retained reported config, or undefined when it has never reported. */
@@ -103,13 +131,22 @@ export class Control {
 	/**
 	 * Sets desired config (retained, so an offline device gets it at its next connect) and waits for the report.
 	 * The revision is one past the device's last report, so it is always new to the device.
+	 * @throws ProtocolError when a value breaks the contract (nothing is sent), ControlTimeoutError when no report came within waitMs
 	 */
 	async configure(device: string, values: Record<string, ConfigScalar>, waitMs = 15_000): Promise<ReportedConfig> {
+		encodePayload("cfg/desired", { v: 1, rev: 1, values }); // checked before anything is sent: a bad value is the caller's error
 		const current = await this.reported(device);
 		const rev = Math.max(current?.rev ?? 0, current?.appliedRev ?? 0) + 1;
 		const desired: DesiredConfig = { v: 1, rev, values };
 		const payload = encodePayload("cfg/desired", desired);
-		return this.#exchange(device, "cfg/reported", () => this.publishRaw(device, "cfg/desired", payload, true), (r) => r.rev === rev, waitMs, `report for config rev ${rev}`);
+		const store = this.#store;
+		const publish = async () => {
+			store?.saveDesired(device, desired, Date.now());
+			await this.publishRaw(device, "cfg/desired", payload, true);
+		};
+		const report = await this.#exchange(device, "cfg/reported", publish, (r) => r.rev === rev, waitMs, `report for config rev ${rev}`);
+		store?.saveReported(device, report, Date.now());
+		return report;
 	}
 
 	/** Asks for the device's log ring and resolves with the upload. @throws Error when the device refuses or is rate-limited */

@@ -1,13 +1,31 @@
 /*
  * Publishes stop boards and timetable slices for a set of stops (the core of
- * the arrivals bridge): each stop's board is resolved from the GTFS static
- * feed and the latest GTFS-Realtime messages (tools/gtfs/realtime.ts), encoded
- * in the contract's CBOR and published retained on cs/v1/stop/<id>/board,
- * only when its bytes changed or it is getting old on the signs (a sign
- * judges staleness from the board's `t`, so an unchanged board is re-sent
- * before a third of the TTL has passed). The timetable slice for the offline
- * fallback goes out retained on …/timetable when first published and then
- * every `timetableEveryS`.
+ * the arrivals bridge, tools/ops/arrivals-bridge.ts): each stop's board is
+ * resolved from the GTFS static feed and the latest GTFS-Realtime messages
+ * (tools/gtfs/realtime.ts), encoded in the contract's CBOR and published
+ * retained (MQTT 3.1.1 §3.3.1.3: a sign that subscribes later, or reconnects,
+ * gets the last board at once) on cs/v1/stop/<id>/board, QoS 1, only when:
+ *   - what riders would see changed (the board's bytes without its `t`), or
+ *   - the board's `t` moved on and the copy on the signs is getting old: a
+ *     sign judges staleness from `t` alone (now − t > its TTL, default 90 s,
+ *     firmware/apps/stop-sign/departures.ts), so an unchanged board with fresh
+ *     real-time is re-sent once a third of the TTL has passed since the last
+ *     send — one lost or late message still leaves the sign inside its TTL.
+ *     An unchanged board whose `t` did not move (no fresh real-time) is not
+ *     re-sent: the broker holds it retained, and re-sending it tells no sign
+ *     anything.
+ * `t`: with no real-time source configured (schedule only) the board's time is
+ * "now" — the schedule is as fresh as the clock. With a source configured, `t`
+ * is always the feed header's timestamp (never "now"): a stale or dead feed
+ * leaves old `t`s, and the signs fall back to their timetable by their own TTL.
+ * Until the first real-time message arrives no board is published at all.
+ * The timetable slice for the offline fallback goes out retained on
+ * …/timetable when first published and then every `timetableEveryS`.
+ * Publishes go out in chunks of `publishChunk` awaited together (one PUBACK
+ * round trip per chunk, not per stop), so thousands of stops take a few round
+ * trips and the event loop breathes between chunks.
+ * After a reconnect (`resend()`) everything is re-sent: a broker without
+ * persistence has lost its retained boards.
  */
 import mqtt, { type MqttClient } from "mqtt";
 import type { VirtualClock } from "../../host-sim/bridge/virtual-clock";
@@ -25,78 +43,209 @@ export interface StopBoardsOptions {
 	stops: readonly string[];
 	/** epoch ms */
 	now?: () => number;
-	/** the latest GTFS-RT messages (undefined: schedule only) */
+	/** the latest GTFS-RT messages; absent: schedule only (boards stamped "now") */
 	realtime?: () => { trips?: FeedMessage; vehicles?: FeedMessage };
-	/** signs' prediction TTL, s: an unchanged board is re-sent after a third of it @default 90 */
+	/** signs' prediction TTL, s: an unchanged board with a newer `t` is re-sent after a third of it @default 90 */
 	ttlS?: number;
 	/** re-send each timetable slice this often, s @default 3600 */
 	timetableEveryS?: number;
+	/** timetable slice length, hours @default 24 */
+	timetableHours?: number;
 	/** departures per board @default 8 */
 	max?: number;
+	/** publishes awaited together @default 100 */
+	publishChunk?: number;
 	onWarning?: (text: string) => void;
 }
 
 export interface StopBoardsStats {
+	/** boards published */
 	boards: number;
+	/** of those, re-sent only because their `t` was due (departures unchanged) */
+	refreshes: number;
+	/** boards resolved and found unchanged (not published) */
 	unchanged: number;
 	timetables: number;
+	/** payload bytes published (boards and timetables), and each apart */
 	bytes: number;
+	boardBytes: number;
+	timetableBytes: number;
+	/** stops that failed to resolve or publish */
 	errors: number;
+	/** publishes skipped while waiting for the first real-time message */
+	waiting: number;
+}
+
+/** What one publish() did. */
+export interface PublishResult {
+	/** stops whose board went out */
+	sent: string[];
+	unchanged: number;
+	timetables: number;
+	errors: number;
+	/** no real-time message yet: no boards resolved */
+	waiting: boolean;
+}
+
+type Realtime = { trips?: FeedMessage; vehicles?: FeedMessage };
+
+/** Per trip id: its TripUpdate and VehiclePosition entities, so each stop resolves against its own trips only. */
+interface RealtimeIndex {
+	trips: Map<string, FeedMessage["entity"]>;
+	vehicles: Map<string, FeedMessage["entity"]>;
 }
 
 export class StopBoards {
-	readonly stats: StopBoardsStats = { boards: 0, unchanged: 0, timetables: 0, bytes: 0, errors: 0 };
+	readonly stats: StopBoardsStats = { boards: 0, refreshes: 0, unchanged: 0, timetables: 0, bytes: 0, boardBytes: 0, timetableBytes: 0, errors: 0, waiting: 0 };
 	#o: StopBoardsOptions;
-	#last = new Map<string, { key: Uint8Array; sentS: number }>();
+	#last = new Map<string, { key: Uint8Array; sentS: number; t: number }>();
 	#timetableS = new Map<string, number>();
+	/** per stop: the trips that call there */
+	#tripsAt = new Map<string, string[]>();
+	#indexed: { of: Realtime; index: RealtimeIndex } | undefined;
 
 	/** @throws Error naming a stop that is not in the feed */
 	constructor(options: StopBoardsOptions) {
 		for (const stop of options.stops) if (!options.feed.stops.has(stop)) throw new Error(`stop "${stop}" is not in the GTFS feed ${options.feed.dir}`);
 		this.#o = options;
+		for (const stop of options.stops) this.#tripsAt.set(stop, [...new Set((options.feed.stopTimesByStop.get(stop) ?? []).map((st) => st.tripId))]);
 	}
 
-	/** Resolves and publishes every stop once. @returns the stops whose board went out */
-	async publish(): Promise<string[]> {
+	get stops(): readonly string[] {
+		return this.#o.stops;
+	}
+
+	/** Forgets what was sent: the next publish() sends every board and timetable (after a reconnect to a broker that may have lost them). */
+	resend(): void {
+		this.#last.clear();
+		this.#timetableS.clear();
+	}
+
+	/** Resolves every stop once and publishes what changed. Never throws: a stop that fails is counted and reported through onWarning. */
+	async publish(): Promise<PublishResult> {
 		const { client, feed } = this.#o;
 		const nowMs = (this.#o.now ?? Date.now)();
 		const nowS = Math.floor(nowMs / 1000);
-		const rt = this.#o.realtime?.() ?? {};
+		const scheduleOnly = !this.#o.realtime;
+		const rt: Realtime = this.#o.realtime?.() ?? {};
+		const waiting = !scheduleOnly && !rt.trips && !rt.vehicles;
+		const index = waiting || scheduleOnly ? undefined : this.#index(rt);
 		const refreshS = Math.floor((this.#o.ttlS ?? 90) / 3);
-		const sent: string[] = [];
-		for (const stop of this.#o.stops) {
-			try {
-				const { board, warnings } = resolveStopBoard(feed, rt, stop, nowS, { max: this.#o.max });
-				for (const w of warnings) this.#o.onWarning?.(`${stop}: ${w}`);
-				// Without real-time the board's time is "now": the schedule is as fresh as the clock.
-				if (!rt.trips) board.t = nowS;
-				const bytes = encodePayload("board", board);
-				// What the riders see, without the board time: the board is re-sent when this changes (or when it ages).
-				const key = encodePayload("board", { ...board, t: EPOCH_MIN_S });
-				const last = this.#last.get(stop);
-				if (last && equalBytes(last.key, key) && nowS - last.sentS < refreshS) {
-					this.stats.unchanged++;
-				} else {
-					await client.publishAsync(boardTopic(stop), Buffer.from(bytes), { qos: 1, retain: true });
-					this.#last.set(stop, { key, sentS: nowS });
-					this.stats.boards++;
-					this.stats.bytes += bytes.byteLength;
-					sent.push(stop);
+		const chunk = Math.max(1, this.#o.publishChunk ?? 100);
+		const result: PublishResult = { sent: [], unchanged: 0, timetables: 0, errors: 0, waiting };
+		if (waiting) this.stats.waiting++;
+		const fail = (stop: string, e: unknown) => {
+			result.errors++;
+			this.stats.errors++;
+			this.#o.onWarning?.(`${stop}: ${(e as Error).message}`);
+		};
+		const stops = this.#o.stops;
+		for (let i = 0; i < stops.length; i += chunk) {
+			const pending: Promise<void>[] = [];
+			for (const stop of stops.slice(i, i + chunk)) {
+				try {
+					if (!waiting) this.#board(stop, nowS, scheduleOnly, rt, index, refreshS, result, pending, fail);
+					const ttS = this.#timetableS.get(stop);
+					if (ttS === undefined || nowS - ttS >= (this.#o.timetableEveryS ?? 3600)) {
+						const tt = encodePayload("timetable", timetableSlice(feed, stop, nowS, this.#o.timetableHours ?? 24));
+						this.#timetableS.set(stop, nowS);
+						pending.push(
+							client.publishAsync(timetableTopic(stop), Buffer.from(tt), { qos: 1, retain: true }).then(
+								() => {
+									this.stats.timetables++;
+									this.stats.bytes += tt.byteLength;
+									this.stats.timetableBytes += tt.byteLength;
+									result.timetables++;
+								},
+								(e) => {
+									this.#timetableS.delete(stop);
+									fail(stop, e);
+								},
+							),
+						);
+					}
+				} catch (e) {
+					fail(stop, e);
 				}
-				const ttS = this.#timetableS.get(stop);
-				if (ttS === undefined || nowS - ttS >= (this.#o.timetableEveryS ?? 3600)) {
-					const tt = encodePayload("timetable", timetableSlice(feed, stop, nowS));
-					await client.publishAsync(timetableTopic(stop), Buffer.from(tt), { qos: 1, retain: true });
-					this.#timetableS.set(stop, nowS);
-					this.stats.timetables++;
-					this.stats.bytes += tt.byteLength;
-				}
-			} catch (e) {
-				this.stats.errors++;
-				this.#o.onWarning?.(`${stop}: ${(e as Error).message}`);
 			}
+			await Promise.all(pending);
 		}
-		return sent;
+		return result;
+	}
+
+	/** Resolves one stop and queues its publish when it changed (or its `t` is due for a re-send). */
+	#board(stop: string, nowS: number, scheduleOnly: boolean, rt: Realtime, index: RealtimeIndex | undefined, refreshS: number, result: PublishResult, pending: Promise<void>[], fail: (stop: string, e: unknown) => void): void {
+		const { client, feed } = this.#o;
+		const { board, warnings } = resolveStopBoard(feed, index ? this.#slice(stop, rt, index) : {}, stop, nowS, { max: this.#o.max });
+		for (const w of warnings) this.#o.onWarning?.(`${stop}: ${w}`);
+		if (scheduleOnly) board.t = nowS;
+		// What the riders see, without the board time: the board is re-sent when this changes (or when its t is due).
+		const key = encodePayload("board", { ...board, t: EPOCH_MIN_S });
+		const last = this.#last.get(stop);
+		if (last && equalBytes(last.key, key) && !(board.t > last.t && nowS - last.sentS >= refreshS)) {
+			this.stats.unchanged++;
+			result.unchanged++;
+			return;
+		}
+		const bytes = encodePayload("board", board);
+		const refresh = !!last && equalBytes(last.key, key);
+		this.#last.set(stop, { key, sentS: nowS, t: board.t });
+		pending.push(
+			client.publishAsync(boardTopic(stop), Buffer.from(bytes), { qos: 1, retain: true }).then(
+				() => {
+					this.stats.boards++;
+					if (refresh) this.stats.refreshes++;
+					this.stats.bytes += bytes.byteLength;
+					this.stats.boardBytes += bytes.byteLength;
+					result.sent.push(stop);
+				},
+				(e) => {
+					// Not delivered: forget it, so the next publish() tries again.
+					if (this.#last.get(stop)?.key === key) this.#last.delete(stop);
+					fail(stop, e);
+				},
+			),
+		);
+	}
+
+	/** Indexes the entities by trip id once per new pair of messages; reports trips the static feed lacks (once per message). */
+	#index(rt: Realtime): RealtimeIndex {
+		const had = this.#indexed;
+		if (had && had.of.trips === rt.trips && had.of.vehicles === rt.vehicles) return had.index;
+		const unknown = new Set<string>();
+		const byTrip = (msg: FeedMessage | undefined, pick: "tripUpdate" | "vehicle") => {
+			const out = new Map<string, FeedMessage["entity"]>();
+			for (const e of msg?.entity ?? []) {
+				const id = e[pick]?.trip?.tripId;
+				if (!id) continue;
+				if (!this.#o.feed.trips.has(id)) unknown.add(id);
+				let list = out.get(id);
+				if (!list) out.set(id, (list = []));
+				list.push(e);
+			}
+			return out;
+		};
+		const index = { trips: byTrip(rt.trips, "tripUpdate"), vehicles: byTrip(rt.vehicles, "vehicle") };
+		this.#indexed = { of: rt, index };
+		if (unknown.size > 0) {
+			const ids = [...unknown];
+			this.#o.onWarning?.(`real-time names ${ids.length} trip(s) not in the static feed, ignored: ${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""}`);
+		}
+		return index;
+	}
+
+	/** The messages cut down to the trips that call at `stop` (same header, so `t` is the feed's timestamp). */
+	#slice(stop: string, rt: Realtime, index: RealtimeIndex): Realtime {
+		const cut = (msg: FeedMessage | undefined, map: Map<string, FeedMessage["entity"]>): FeedMessage | undefined => {
+			if (!msg) return undefined;
+			const entity: FeedMessage["entity"] = [];
+			for (const trip of this.#tripsAt.get(stop) ?? []) {
+				const list = map.get(trip);
+				if (list) for (const e of list) entity.push(e);
+			}
+			return { header: msg.header, entity } as unknown as FeedMessage;
+		};
+		return { trips: cut(rt.trips, index.trips), vehicles: cut(rt.vehicles, index.vehicles) };
 	}
 }
 

@@ -97,8 +97,17 @@ export function createStopSign(context: AppContext): App {
 		});
 	}
 
+	/** "live", "timetable (stale)", …: what the screen is built from and why (README "What is true, and who decides it"). */
+	function sourceOf(m: ScreenModel): string {
+		return m.notice ? `${m.source} (${m.notice})` : m.source;
+	}
+
 	function redraw(): void {
+		const before = model && sourceOf(model);
 		model = current();
+		const after = sourceOf(model);
+		// One line per change of source or notice, so a log (and the demo dashboard) shows when the sign fell back or recovered.
+		if (after !== before) log.info(`screen: ${before ?? "boot"} → ${after}`);
 		if (!display || !spec) return;
 		const m = model;
 		const ops = safely(() => composeScreen(m, layoutFor(spec.layout, config.get("largeText")), font, { bilingual: config.get("signLang") === "zh-en" }), "screen not composed");
