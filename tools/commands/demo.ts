@@ -99,7 +99,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 			say(`embedded MQTT broker (aedes) listening on ${url}`);
 		}
 		const log = new DeviceLog();
-		const ops = new OpsServer({ broker: url, onLine: (line) => say(deviceLine("ops", line)) });
+		// The ops JSON API beside the dashboard (an in-memory SQLite store; the acker still keeps records in memory for the plots).
+		const ops = new OpsServer({ broker: url, http: { host: "127.0.0.1", port: 0 }, onLine: (line) => say(deviceLine("ops", line)) });
 		await ops.start();
 		cleanup.push(() => ops.stop());
 
@@ -171,6 +172,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 		cleanup.push(() => server.close());
 		say(`demo running: ${devices.length} devices on ${url}; Ctrl-C to stop`);
 		say(`dashboard: ${server.url}`);
+		if (ops.http) say(`ops API: ${ops.http.url}/api/devices`);
 		let stopping: Promise<void> | undefined;
 		return {
 			url: server.url,
