@@ -4,6 +4,9 @@
  *                                  bridge resolved them from GTFS-Realtime (tools/gtfs/realtime.ts)
  *   cs/v1/stop/<stopId>/timetable  retained StopTimetable: scheduled departures for the offline
  *                                  fallback, persisted by the sign (bounded)
+ *   cs/v1/stop/<stopId>/fresh      retained BoardFresh: "the board whose bytes have CRC-32 `crc`
+ *                                  is still what the feed says as of `t`" — keeps a sign live
+ *                                  without re-sending an unchanged board (a third of its size)
  * The cloud applies the GTFS-RT rules that need the whole feed (time over delay,
  * delay propagation, NO_DATA, SKIPPED, CANCELED, DELETED, carriage order); the
  * sign applies the rules that depend on "now" (staleness TTL, Due, minutes vs
@@ -226,5 +229,30 @@ export function validateStopTimetable(value: unknown): StopTimetable {
 		dests,
 		destsZh,
 		deps,
+	};
+}
+
+/**
+ * The feed confirmed an unchanged board: the board whose published payload bytes have CRC-32/ISO-HDLC `crc`
+ * (firmware/net/outbox/crc32.ts) is current as of `t`. A sign applies it only to the very board it holds (same
+ * CRC), so a tick can never make a board the sign missed, or an older one, look fresh.
+ */
+export interface BoardFresh {
+	v: number;
+	stop: string;
+	/** feed time the board was confirmed at, epoch s */
+	t: number;
+	crc: number;
+}
+
+/** @throws ProtocolError naming the field path */
+export function validateBoardFresh(value: unknown): BoardFresh {
+	const f = record(value, "fresh");
+	onlyKeys(f, "fresh", ["v", "stop", "t", "crc"]);
+	return {
+		v: version(f, "fresh"),
+		stop: text(f.stop, "fresh.stop", BOARD_TEXT.id),
+		t: epoch(f.t, "fresh.t"),
+		crc: integer(f.crc, "fresh.crc", 0, 0xffff_ffff),
 	};
 }

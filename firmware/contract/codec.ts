@@ -31,7 +31,7 @@ import {
 	type OtaProgress,
 	type OtaRequest,
 } from "./ota-payloads";
-import { validateStopBoard, validateStopTimetable, type StopBoard, type StopTimetable } from "./board-payloads";
+import { validateBoardFresh, validateStopBoard, validateStopTimetable, type BoardFresh, type StopBoard, type StopTimetable } from "./board-payloads";
 import { validateHealth, validateStatus, type HealthPayload, type StatusPayload } from "./payloads";
 import { validateAck, validateTime, validateUp, type AckPayload, type TimePayload, type UpPayload } from "./sync-payloads";
 
@@ -54,6 +54,7 @@ export interface PayloadTypes {
 	"ota-manifest": OtaManifest;
 	board: StopBoard;
 	timetable: StopTimetable;
+	fresh: BoardFresh;
 }
 export type PayloadKind = keyof PayloadTypes;
 
@@ -75,6 +76,7 @@ const VALIDATORS: { [K in PayloadKind]: (v: unknown) => PayloadTypes[K] } = {
 	"ota-manifest": validateOtaManifest,
 	board: validateStopBoard,
 	timetable: validateStopTimetable,
+	fresh: validateBoardFresh,
 };
 
 /** Whether `kind` names a payload of this contract (e.g. a parsed topic's channel). */

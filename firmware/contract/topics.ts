@@ -15,6 +15,7 @@
  *   cs/v1/dev/<id>/ota/<verb>    reserved for OTA (offer, req, chunk, progress)
  *   cs/v1/stop/<stopId>/board    retained per-stop departures board (cloud → signs)
  *   cs/v1/stop/<stopId>/timetable retained per-stop timetable slice, the offline fallback (cloud → signs)
+ *   cs/v1/stop/<stopId>/fresh    retained "unchanged board still current as of t" tick (cloud → signs)
  *   cs/v1/time                   time beacon (cloud → all)
  * The version segment changes only with an incompatible payload change, so a
  * fleet can run two contract versions side by side during a rollout.
@@ -51,6 +52,11 @@ export function boardTopic(stopId: string): string {
 	return `${ROOT}/stop/${checkTopicId(stopId, "stop id")}/board`;
 }
 
+/** Retained freshness tick of one stop's unchanged board (firmware/contract/board-payloads.ts BoardFresh). */
+export function freshTopic(stopId: string): string {
+	return `${ROOT}/stop/${checkTopicId(stopId, "stop id")}/fresh`;
+}
+
 /** Retained timetable slice of one stop (the sign's offline fallback). */
 export function timetableTopic(stopId: string): string {
 	return `${ROOT}/stop/${checkTopicId(stopId, "stop id")}/timetable`;
@@ -58,7 +64,7 @@ export function timetableTopic(stopId: string): string {
 
 export const TIME_TOPIC = `${ROOT}/time`;
 
-export type ParsedTopic = { kind: "device"; deviceId: string; channel: DeviceChannel } | { kind: "board"; stopId: string } | { kind: "timetable"; stopId: string } | { kind: "time" };
+export type ParsedTopic = { kind: "device"; deviceId: string; channel: DeviceChannel } | { kind: "board"; stopId: string } | { kind: "timetable"; stopId: string } | { kind: "fresh"; stopId: string } | { kind: "time" };
 
 /** Parses a topic of this contract; undefined for anything else. */
 export function parseTopic(topic: string): ParsedTopic | undefined {
@@ -69,6 +75,7 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
 	if (parts[0] === "stop" && parts.length === 3 && ID.test(parts[1])) {
 		if (parts[2] === "board") return { kind: "board", stopId: parts[1] };
 		if (parts[2] === "timetable") return { kind: "timetable", stopId: parts[1] };
+		if (parts[2] === "fresh") return { kind: "fresh", stopId: parts[1] };
 	}
 	if (parts[0] === "dev" && parts.length >= 3 && ID.test(parts[1])) {
 		const channel = parts.slice(2).join("/");

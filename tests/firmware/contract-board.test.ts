@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodePayload, encodePayload } from "../../firmware/contract/codec";
-import { boardTopic, parseTopic, timetableTopic } from "../../firmware/contract/topics";
-import { BOARD_MAX_DEPARTURES, TIMETABLE_MAX_DEPARTURES, validateStopBoard, validateStopTimetable, type StopBoard, type StopTimetable } from "../../firmware/contract/board-payloads";
+import { boardTopic, freshTopic, parseTopic, timetableTopic } from "../../firmware/contract/topics";
+import { BOARD_MAX_DEPARTURES, TIMETABLE_MAX_DEPARTURES, validateBoardFresh, validateStopBoard, validateStopTimetable, type StopBoard, type StopTimetable } from "../../firmware/contract/board-payloads";
 import { ProtocolError } from "../../firmware/runtime/errors";
 import { encode } from "../../firmware/net/cbor/index";
 
@@ -165,5 +165,22 @@ describe("StopTimetable", () => {
 		rejects("timetable", { ...timetable(), tz: 900 }, /timetable.tz/);
 		rejects("timetable", { ...timetable(), source: "x" }, /unknown field "source"/);
 		rejects("timetable", { ...timetable(), routes: ["R".repeat(33), "1"] }, /timetable.routes\[0\]: longer than 32/);
+	});
+});
+
+describe("BoardFresh (freshness tick)", () => {
+	const tick = { v: 1, stop: "FUR_CREEK_RES", t: 1_800_000_000, crc: 0xcbf43926 };
+	it("round-trips, and has its own retained topic beside the board", () => {
+		expect(decodePayload("fresh", encodePayload("fresh", tick))).toEqual(tick);
+		expect(freshTopic("FUR_CREEK_RES")).toBe("cs/v1/stop/FUR_CREEK_RES/fresh");
+		expect(parseTopic(freshTopic("FUR_CREEK_RES"))).toEqual({ kind: "fresh", stopId: "FUR_CREEK_RES" });
+	});
+	it("rejects a CRC outside u32, a time outside 2020..2100, unknown and missing fields", () => {
+		expect(() => validateBoardFresh({ ...tick, crc: -1 })).toThrow(/fresh.crc/);
+		expect(() => validateBoardFresh({ ...tick, crc: 2 ** 32 })).toThrow(/fresh.crc/);
+		expect(() => validateBoardFresh({ ...tick, t: 1_000 })).toThrow(/fresh.t/);
+		expect(() => validateBoardFresh({ ...tick, seq: 3 })).toThrow(/unknown field "seq"/);
+		const { stop: _stop, ...noStop } = tick;
+		expect(() => validateBoardFresh(noStop)).toThrow(ProtocolError);
 	});
 });

@@ -29,6 +29,7 @@ import { StopBoards } from "../../tools/ops/stop-boards";
 import { DEFAULT_SIGN_FEED } from "../../tools/commands/sim-run";
 import { startMosquitto, type TestBroker } from "../support/brokers";
 import { SignLab, TICK_MS, differingPixels, inkPixels, type ControllerModel } from "./support/sign-lab";
+import { crc32 } from "../../firmware/net/outbox/crc32";
 
 const TTL_S = 90;
 const HOURS = Math.max(2, Number(process.env.CURBSIDE_SIGN_HOURS ?? 24) || 24);
@@ -154,6 +155,36 @@ describe("never lie: a live minute count does not outlive its TTL", () => {
 		expect(stale.violations).toEqual([]);
 		await own.start();
 	}, 90_000);
+});
+
+describe("freshness ticks (contract BoardFresh)", () => {
+	it("ticks naming the held board keep it live past the TTL; a tick for another board is ignored and the sign goes stale", async () => {
+		const sign = await lab({ board: "generic-epd75", stopId: "E2E_FRESH", config: { logLevel: "debug" } });
+		await sign.sendTimetable(sign.timetable());
+		const t0 = sign.nowS();
+		const bytes = encodePayload("board", sign.board([sign.live("X2", "Railway Station", 12)], t0));
+		await sign.sendBoard(bytes);
+		await sign.settle();
+		const a = areas("generic-epd75");
+		const tick = async (t: number, crc: number) => {
+			const from = sign.mark();
+			await sign.publishRaw(encodePayload("fresh", { v: 1, stop: "E2E_FRESH", t, crc }), "fresh");
+			await sign.until(() => sign.has(`crc ${crc}`, from) || sign.has(`current as of ${t}`, from), "the tick to be applied or ignored", 10_000);
+		};
+		// Two TTLs of ticks every 30 s, each naming this board: the sign stays live (no notice, minutes counting down).
+		for (let i = 1; i <= 6; i++) {
+			await sign.run(30_000);
+			await tick(t0 + 30 * i, crc32(bytes));
+		}
+		await sign.run(TICK_MS + 5_000);
+		expect(inkPixels(sign.image(), a.alert), "stale notice while ticks confirm the board").toBe(0);
+		expect((await sign.press()).join("\n")).toMatch(/Route X2 to Railway Station, [89] minutes/);
+		// A tick naming another board vouches for nothing: after the TTL the timetable and the notice take over.
+		await tick(sign.nowS(), (crc32(bytes) ^ 1) >>> 0);
+		await sign.run((TTL_S + 10) * 1000 + TICK_MS);
+		expect(inkPixels(sign.image(), a.alert), "the stale notice").toBeGreaterThan(0);
+		expect((await sign.press()).join("\n")).toMatch(/Live times unavailable/);
+	}, 120_000);
 });
 
 describe("bad input: a clear outcome, the last good screen kept", () => {

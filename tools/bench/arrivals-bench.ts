@@ -61,8 +61,9 @@ export interface ArrivalsBytesFigures {
 	pollS: number;
 	bridge: {
 		boardsPublished: number;
-		/** published only because `t` was due (TTL/3 rule), departures unchanged */
-		boardsRefreshedForT: number;
+		/** freshness ticks sent instead of an unchanged board whose `t` was due (TTL/3 rule) */
+		freshTicks: number;
+		freshTickPayload: number;
 		boardsUnchanged: number;
 		timetables: number;
 		/** socket bytes of the bridge's client over the day, up (PUBLISH) + down (PUBACK) */
@@ -125,7 +126,8 @@ export async function benchArrivalsBytes(): Promise<ArrivalsBytesFigures> {
 			pollS: POLL_S,
 			bridge: {
 				boardsPublished: s.publishes,
-				boardsRefreshedForT: s.refreshes,
+				freshTicks: s.refreshes,
+				freshTickPayload: s.freshBytes,
 				boardsUnchanged: s.unchanged,
 				timetables: s.timetables,
 				wireBytes: wire,

@@ -178,7 +178,7 @@ export async function runBenchmarks(out: string, only?: string[]): Promise<void>
 		"arrivals bridge: bytes per sign per day at a 30 s feed refresh (cjk-demo + simulated GTFS-RT, virtual day, aedes) vs naive JSON board every poll at QoS 1",
 		() => benchArrivalsBytes(),
 		(a) =>
-			`  ${a.stops} stops, ${a.polls} polls: ${a.bridge.perSignPerDay.boards} boards/sign/day (${a.bridge.boardsRefreshedForT} of them only for a newer t, TTL/3 rule; ${a.bridge.boardsUnchanged} unchanged skipped), ${a.bridge.perSignPerDay.boardPayload} B CBOR payload; ` +
+			`  ${a.stops} stops, ${a.polls} polls: ${a.bridge.perSignPerDay.boards} boards/sign/day (${a.bridge.boardsUnchanged} unchanged boards skipped, ${a.bridge.freshTicks} more confirmed by a ${Math.round(a.bridge.freshTickPayload / Math.max(1, a.bridge.freshTicks))} B freshness tick instead of a re-send), ${a.bridge.perSignPerDay.boardPayload} B CBOR payload; ` +
 			`wire ${a.bridge.perSignPerDay.wire} B/sign/day incl. ≈${a.bridge.perSignPerDay.timetableWire} B of timetables vs naive JSON ${a.naive.perSignPerDay.wire} B (${a.naive.perSignPerDay.payload} B payload): ${a.ratio}×`,
 	);
 	await section(

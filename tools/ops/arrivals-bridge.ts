@@ -73,8 +73,10 @@ export interface ArrivalsStats {
 	polls: number;
 	/** boards published */
 	publishes: number;
-	/** of those, re-sent only for a newer `t` (TTL/3 rule) */
+	/** freshness ticks sent instead of re-sending an unchanged board whose `t` was due (TTL/3 rule) */
 	refreshes: number;
+	/** payload bytes of those ticks */
+	freshBytes: number;
 	/** boards resolved and not published (unchanged) */
 	unchanged: number;
 	timetables: number;
@@ -111,7 +113,7 @@ export function departureStops(feed: GtfsFeed): string[] {
 }
 
 export class ArrivalsBridge {
-	readonly stats: ArrivalsStats = { polls: 0, publishes: 0, refreshes: 0, unchanged: 0, timetables: 0, bytes: 0, boardBytes: 0, timetableBytes: 0, errors: 0, overruns: 0 };
+	readonly stats: ArrivalsStats = { polls: 0, publishes: 0, refreshes: 0, freshBytes: 0, unchanged: 0, timetables: 0, bytes: 0, boardBytes: 0, timetableBytes: 0, errors: 0, overruns: 0 };
 	readonly stops: readonly string[];
 	readonly sources: { trips?: RealtimeSource; vehicles?: RealtimeSource };
 	readonly simulator: RealtimeSimulator | undefined;
@@ -210,6 +212,7 @@ export class ArrivalsBridge {
 			this.stats.timetables += r.timetables;
 			this.stats.errors += r.errors;
 			this.stats.refreshes = boards.stats.refreshes;
+			this.stats.freshBytes = boards.stats.freshBytes;
 			this.stats.bytes = boards.stats.bytes;
 			this.stats.boardBytes = boards.stats.boardBytes;
 			this.stats.timetableBytes = boards.stats.timetableBytes;

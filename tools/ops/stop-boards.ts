@@ -8,12 +8,14 @@
  *   - what riders would see changed (the board's bytes without its `t`), or
  *   - the board's `t` moved on and the copy on the signs is getting old: a
  *     sign judges staleness from `t` alone (now − t > its TTL, default 90 s,
- *     firmware/apps/stop-sign/departures.ts), so an unchanged board with fresh
- *     real-time is re-sent once a third of the TTL has passed since the last
- *     send — one lost or late message still leaves the sign inside its TTL.
- *     An unchanged board whose `t` did not move (no fresh real-time) is not
- *     re-sent: the broker holds it retained, and re-sending it tells no sign
- *     anything.
+ *     firmware/apps/stop-sign/departures.ts). An unchanged board is then NOT
+ *     re-sent: a small retained freshness tick on …/fresh (contract BoardFresh:
+ *     stop, t, and the CRC-32 of the board bytes the signs hold) moves its time
+ *     on, once a third of the TTL has passed since the last send — one lost or
+ *     late tick still leaves the sign inside its TTL. A sign applies a tick only
+ *     to the board with that CRC, so a tick never vouches for a board it missed.
+ *     An unchanged board whose `t` did not move (no fresh real-time) gets no
+ *     tick: re-confirming it would tell no sign anything.
  * `t`: with no real-time source configured (schedule only) the board's time is
  * "now" — the schedule is as fresh as the clock. With a source configured, `t`
  * is always the feed header's timestamp (never "now"): a stale or dead feed
@@ -31,7 +33,8 @@ import mqtt, { type MqttClient } from "mqtt";
 import type { VirtualClock } from "../../host-sim/bridge/virtual-clock";
 import { encodePayload } from "../../firmware/contract/codec";
 import { EPOCH_MIN_S } from "../../firmware/contract/board-payloads";
-import { boardTopic, timetableTopic } from "../../firmware/contract/topics";
+import { boardTopic, freshTopic, timetableTopic } from "../../firmware/contract/topics";
+import { crc32 } from "../../firmware/net/outbox/crc32";
 import type { FeedMessage } from "../gtfs/realtime";
 import { resolveStopBoard } from "../gtfs/realtime";
 import type { GtfsFeed } from "../gtfs/static-feed";
@@ -61,8 +64,10 @@ export interface StopBoardsOptions {
 export interface StopBoardsStats {
 	/** boards published */
 	boards: number;
-	/** of those, re-sent only because their `t` was due (departures unchanged) */
+	/** freshness ticks sent for unchanged boards whose `t` was due (instead of re-sending the board) */
 	refreshes: number;
+	/** payload bytes of those ticks */
+	freshBytes: number;
 	/** boards resolved and found unchanged (not published) */
 	unchanged: number;
 	timetables: number;
@@ -96,9 +101,10 @@ interface RealtimeIndex {
 }
 
 export class StopBoards {
-	readonly stats: StopBoardsStats = { boards: 0, refreshes: 0, unchanged: 0, timetables: 0, bytes: 0, boardBytes: 0, timetableBytes: 0, errors: 0, waiting: 0 };
+	readonly stats: StopBoardsStats = { boards: 0, refreshes: 0, freshBytes: 0, unchanged: 0, timetables: 0, bytes: 0, boardBytes: 0, timetableBytes: 0, errors: 0, waiting: 0 };
 	#o: StopBoardsOptions;
-	#last = new Map<string, { key: Uint8Array; sentS: number; t: number }>();
+	/** per stop: what riders see (board bytes without `t`), when it was last sent or confirmed, its `t`, and the CRC-32 of the bytes the signs hold */
+	#last = new Map<string, { key: Uint8Array; sentS: number; t: number; crc: number }>();
 	#timetableS = new Map<string, number>();
 	/** per stop: the trips that call there */
 	#tripsAt = new Map<string, string[]>();
@@ -182,19 +188,38 @@ export class StopBoards {
 		// What the riders see, without the board time: the board is re-sent when this changes (or when its t is due).
 		const key = encodePayload("board", { ...board, t: EPOCH_MIN_S });
 		const last = this.#last.get(stop);
-		if (last && equalBytes(last.key, key) && !(board.t > last.t && nowS - last.sentS >= refreshS)) {
-			this.stats.unchanged++;
-			result.unchanged++;
+		if (last && equalBytes(last.key, key)) {
+			if (!(board.t > last.t && nowS - last.sentS >= refreshS)) {
+				this.stats.unchanged++;
+				result.unchanged++;
+				return;
+			}
+			// Unchanged but its time is due: confirm the board the signs hold instead of re-sending it.
+			const tick = encodePayload("fresh", { v: 1, stop, t: board.t, crc: last.crc });
+			const confirmed = { ...last, sentS: nowS, t: board.t };
+			this.#last.set(stop, confirmed);
+			pending.push(
+				client.publishAsync(freshTopic(stop), Buffer.from(tick), { qos: 1, retain: true }).then(
+					() => {
+						this.stats.refreshes++;
+						this.stats.bytes += tick.byteLength;
+						this.stats.freshBytes += tick.byteLength;
+					},
+					(e) => {
+						// Not delivered: go back to the last confirmed time, so the next publish() tries again.
+						if (this.#last.get(stop) === confirmed) this.#last.set(stop, last);
+						fail(stop, e);
+					},
+				),
+			);
 			return;
 		}
 		const bytes = encodePayload("board", board);
-		const refresh = !!last && equalBytes(last.key, key);
-		this.#last.set(stop, { key, sentS: nowS, t: board.t });
+		this.#last.set(stop, { key, sentS: nowS, t: board.t, crc: crc32(bytes) });
 		pending.push(
 			client.publishAsync(boardTopic(stop), Buffer.from(bytes), { qos: 1, retain: true }).then(
 				() => {
 					this.stats.boards++;
-					if (refresh) this.stats.refreshes++;
 					this.stats.bytes += bytes.byteLength;
 					this.stats.boardBytes += bytes.byteLength;
 					result.sent.push(stop);

@@ -5,6 +5,8 @@
  *   board (cs/v1/stop/<id>/board)        the cloud's resolved departures; a payload
  *                                        that fails the contract is refused and the
  *                                        last good board stays
+ *   fresh (…/fresh)                      "your board is still current as of t": moves the
+ *                                        held board's time on, only if it names that board
  *   timetable (…/timetable)              persisted (bounded, power-cut safe) for the
  *                                        offline fallback
  *   every TICK_MS                        departures.ts decides what is true now
@@ -24,8 +26,9 @@ import Time from "time";
 import type { EPaperPanel } from "../../../drivers/epaper";
 import { SHT3x } from "../../../drivers/sht3x";
 import { decodePayload } from "../../contract/codec";
-import { EPOCH_MIN_S, type StopBoard, type StopTimetable } from "../../contract/board-payloads";
-import { boardTopic, timetableTopic } from "../../contract/topics";
+import { EPOCH_MIN_S, type BoardFresh, type StopBoard, type StopTimetable } from "../../contract/board-payloads";
+import { boardTopic, freshTopic, timetableTopic } from "../../contract/topics";
+import { crc32 } from "../../net/outbox/crc32";
 import { describeError } from "../../runtime/errors";
 import type { App, AppContext } from "../app";
 import { announce } from "./announce";
@@ -56,6 +59,10 @@ export interface StopSignStats {
 	boardsRefused: number;
 	timetables: number;
 	timetablesRefused: number;
+	/** freshness ticks applied, refused (malformed, another stop, ahead of the clock), and ignored (another board's CRC) */
+	fresh: number;
+	freshRefused: number;
+	freshIgnored: number;
 	announcements: number;
 	lastRefusal?: string;
 }
@@ -65,7 +72,7 @@ export function createStopSign(context: AppContext): App {
 	const stopId = config.get("stopId");
 	const boardName = config.get("board");
 	const spec = panelFor(boardName);
-	const stats: StopSignStats = { boards: 0, boardsRefused: 0, timetables: 0, timetablesRefused: 0, announcements: 0 };
+	const stats: StopSignStats = { boards: 0, boardsRefused: 0, timetables: 0, timetablesRefused: 0, fresh: 0, freshRefused: 0, freshIgnored: 0, announcements: 0 };
 	const timetables = new TimetableStore();
 	let board: StopBoard | undefined;
 	let timetable: StopTimetable | undefined = safely(() => timetables.load(), "stored timetable unreadable");
@@ -75,7 +82,9 @@ export function createStopSign(context: AppContext): App {
 	let celsius: number | undefined;
 	let sht: SHT3x | undefined;
 	let button: { close(): void } | undefined;
-	const topics = stopId ? { board: boardTopic(stopId), timetable: timetableTopic(stopId) } : undefined;
+	const topics = stopId ? { board: boardTopic(stopId), timetable: timetableTopic(stopId), fresh: freshTopic(stopId) } : undefined;
+	/** CRC-32 of the payload bytes of the board held: a freshness tick must name exactly this board. */
+	let boardCrc = -1;
 
 	function safely<T>(fn: () => T, what: string): T | undefined {
 		try {
@@ -114,9 +123,10 @@ export function createStopSign(context: AppContext): App {
 		if (ops) display.show(ops);
 	}
 
-	function refuse(kind: "board" | "timetable", reason: string): void {
+	function refuse(kind: "board" | "timetable" | "fresh", reason: string): void {
 		if (kind === "board") stats.boardsRefused++;
-		else stats.timetablesRefused++;
+		else if (kind === "timetable") stats.timetablesRefused++;
+		else stats.freshRefused++;
 		stats.lastRefusal = `${kind}: ${reason}`;
 		// The last good payload stays on the screen; the refusal is visible in the log and in stats.
 		log.warn(`${kind} refused, last good one kept: ${reason}`);
@@ -142,8 +152,38 @@ export function createStopSign(context: AppContext): App {
 		// (departures.ts shows the timetable and a notice for it) must not lock out the honest boards after it until the clock catches up.
 		if (board && b.t < board.t && !aheadOfClock(board)) return refuse("board", `older than the one shown (t ${b.t} < ${board.t})`);
 		board = b;
+		boardCrc = crc32(payload);
 		stats.boards++;
 		log.info(`board #${stats.boards} for stop ${stopId}: ${b.deps.length} departures, ${payload.byteLength} bytes`);
+		redraw();
+	}
+
+	/**
+	 * A freshness tick (contract BoardFresh): the cloud re-resolved the feed at `t` and the board did not change.
+	 * It moves the held board's time forward only when it names that very board (CRC of its bytes), so a tick can
+	 * never make a board the sign missed, or an older one, look live.
+	 */
+	function takeFresh(payload: Uint8Array): void {
+		if (payload.byteLength === 0) return; // a cleared retained tick: nothing to confirm
+		if (payload.byteLength > 64) return refuse("fresh", `${payload.byteLength} bytes`);
+		let f: BoardFresh;
+		try {
+			f = decodePayload("fresh", payload);
+		} catch (e) {
+			return refuse("fresh", describeError(e));
+		}
+		if (f.stop !== stopId) return refuse("fresh", `for stop ${f.stop}, this sign shows ${stopId}`);
+		if (!board || f.crc !== boardCrc) {
+			stats.freshIgnored++;
+			log.debug(`fresh tick for a board this sign does not hold (crc ${f.crc}), ignored`);
+			return;
+		}
+		if (f.t <= board.t) return;
+		const now = context.epoch();
+		if (now !== undefined && f.t * 1000 > now + FUTURE_TOLERANCE_S * 1000) return refuse("fresh", `t ${f.t} is ahead of the clock`);
+		board = { ...board, t: f.t };
+		stats.fresh++;
+		log.debug(`board confirmed current as of ${f.t}`);
 		redraw();
 	}
 
@@ -250,6 +290,7 @@ export function createStopSign(context: AppContext): App {
 			else {
 				session.subscribe(topics.board);
 				session.subscribe(topics.timetable);
+				session.subscribe(topics.fresh);
 				log.info(`showing departures for stop ${stopId}${spec ? ` on a ${spec.controller} ${spec.width}×${spec.height} panel` : " (no panel on this board: headless)"}`);
 			}
 			if (provider.I2C?.default) {
@@ -274,6 +315,7 @@ export function createStopSign(context: AppContext): App {
 			if (topics) {
 				session.unsubscribe(topics.board);
 				session.unsubscribe(topics.timetable);
+				session.unsubscribe(topics.fresh);
 			}
 			scheduler.cancel("sign.tick");
 			scheduler.cancel("sign.celsius");
@@ -300,6 +342,7 @@ export function createStopSign(context: AppContext): App {
 			if (!topics) return;
 			if (t === topics.board) takeBoard(payload);
 			else if (t === topics.timetable) takeTimetable(payload);
+			else if (t === topics.fresh) takeFresh(payload);
 		},
 	};
 }

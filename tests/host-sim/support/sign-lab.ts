@@ -20,7 +20,7 @@ import { panelImage, type PanelImage } from "../../../host-sim/panel-image";
 import { panelFor } from "../../../firmware/apps/stop-sign/panels-table";
 import { encodePayload } from "../../../firmware/contract/codec";
 import type { BoardDeparture, StopBoard, StopTimetable } from "../../../firmware/contract/board-payloads";
-import { boardTopic, timetableTopic, TIME_TOPIC } from "../../../firmware/contract/topics";
+import { TIME_TOPIC, boardTopic, freshTopic, timetableTopic } from "../../../firmware/contract/topics";
 import type { Rect } from "../../../firmware/gfx/types";
 import type { TestBroker } from "../../support/brokers";
 
@@ -201,9 +201,9 @@ export class SignLab {
 
 	// ---- the cloud's side ----
 
-	/** Publishes raw bytes on the stop's board (or timetable) topic, retained; resolves when the broker has them. */
-	async publishRaw(bytes: Uint8Array, kind: "board" | "timetable" = "board", retain = true): Promise<void> {
-		const topic = kind === "board" ? boardTopic(this.o.stopId) : timetableTopic(this.o.stopId);
+	/** Publishes raw bytes on the stop's board (or timetable, or freshness tick) topic, retained; resolves when the broker has them. */
+	async publishRaw(bytes: Uint8Array, kind: "board" | "timetable" | "fresh" = "board", retain = true): Promise<void> {
+		const topic = kind === "board" ? boardTopic(this.o.stopId) : kind === "fresh" ? freshTopic(this.o.stopId) : timetableTopic(this.o.stopId);
 		await this.client.publishAsync(topic, Buffer.from(bytes), { qos: 1, retain });
 	}
 
