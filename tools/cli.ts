@@ -44,14 +44,6 @@ function collect(value: string, previous: string[]): string[] {
 	return [...previous, value];
 }
 
-/** Commands whose implementation lands with a later issue say so plainly and exit 2. */
-function notYet(what: string, issue: number): () => never {
-	return () => {
-		process.stderr.write(`curbside: ${what} is not implemented in this build yet (tracked in issue #${issue})\n`);
-		process.exit(2);
-	};
-}
-
 const program = new Command("curbside")
 	.description("Curbside firmware runtime: host simulator, demo, ops, OTA, fonts and benchmarks")
 	.version(pkg.version)

@@ -52,6 +52,11 @@ export function boardTopic(stopId: string): string {
 	return `${ROOT}/stop/${checkTopicId(stopId, "stop id")}/board`;
 }
 
+/** Subscription filter for one stop channel of every stop (ops side). */
+export function allStopsFilter(channel: "board" | "timetable" | "fresh"): string {
+	return `${ROOT}/stop/+/${channel}`;
+}
+
 /** Retained freshness tick of one stop's unchanged board (firmware/contract/board-payloads.ts BoardFresh). */
 export function freshTopic(stopId: string): string {
 	return `${ROOT}/stop/${checkTopicId(stopId, "stop id")}/fresh`;

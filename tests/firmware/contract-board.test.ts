@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodePayload, encodePayload } from "../../firmware/contract/codec";
-import { boardTopic, freshTopic, parseTopic, timetableTopic } from "../../firmware/contract/topics";
+import { allStopsFilter, boardTopic, freshTopic, parseTopic, timetableTopic } from "../../firmware/contract/topics";
 import { BOARD_MAX_DEPARTURES, TIMETABLE_MAX_DEPARTURES, validateBoardFresh, validateStopBoard, validateStopTimetable, type StopBoard, type StopTimetable } from "../../firmware/contract/board-payloads";
 import { ProtocolError } from "../../firmware/runtime/errors";
 import { encode } from "../../firmware/net/cbor/index";
@@ -174,6 +174,7 @@ describe("BoardFresh (freshness tick)", () => {
 		expect(decodePayload("fresh", encodePayload("fresh", tick))).toEqual(tick);
 		expect(freshTopic("FUR_CREEK_RES")).toBe("cs/v1/stop/FUR_CREEK_RES/fresh");
 		expect(parseTopic(freshTopic("FUR_CREEK_RES"))).toEqual({ kind: "fresh", stopId: "FUR_CREEK_RES" });
+		expect(allStopsFilter("board")).toBe("cs/v1/stop/+/board");
 	});
 	it("rejects a CRC outside u32, a time outside 2020..2100, unknown and missing fields", () => {
 		expect(() => validateBoardFresh({ ...tick, crc: -1 })).toThrow(/fresh.crc/);

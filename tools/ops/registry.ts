@@ -16,18 +16,12 @@ import type { MqttClient } from "mqtt";
 import { decodePayload } from "../../firmware/contract/codec";
 import type { StopBoard } from "../../firmware/contract/board-payloads";
 import type { HealthPayload, StatusPayload } from "../../firmware/contract/payloads";
-import { allDevicesFilter, boardTopic, parseTopic } from "../../firmware/contract/topics";
+import { allDevicesFilter, allStopsFilter, parseTopic } from "../../firmware/contract/topics";
 import { describeError } from "../../firmware/runtime/errors";
 import { connectOps, opsClientId } from "./connect";
 import type { OpsStore } from "./store";
 
 /** Every stop's board, derived from the contract's board topic (a `+` in the stop level, MQTT 3.1.1 §4.7.1.3). */
-export function allStopBoardsFilter(): string {
-	const levels = boardTopic("_").split("/");
-	levels[levels.length - 2] = "+";
-	return levels.join("/");
-}
-
 export interface SeenBoard {
 	stopId: string;
 	board: StopBoard;
@@ -74,7 +68,7 @@ export class Registry {
 		// Status is retained and must reach every ops process: no share group.
 		const filters = [allDevicesFilter("status"), allDevicesFilter("health", shareGroup)];
 		// Config and boards are retained too; command results go to whichever process stores them (one store each).
-		if (this.#store) filters.push(allDevicesFilter("cfg/desired"), allDevicesFilter("cfg/reported"), allDevicesFilter("cmd/res"), allStopBoardsFilter());
+		if (this.#store) filters.push(allDevicesFilter("cfg/desired"), allDevicesFilter("cfg/reported"), allDevicesFilter("cmd/res"), allStopsFilter("board"));
 		await this.#client!.subscribeAsync(filters, { qos: 0 });
 	}
 

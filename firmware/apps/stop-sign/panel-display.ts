@@ -103,12 +103,6 @@ export class PanelDisplay {
 		if (!this.#running) this.#next();
 	}
 
-	/** The next refresh is full (e.g. the panel was swapped or reset behind our back). */
-	invalidate(): void {
-		this.#shown = undefined;
-		this.#o.policy.coldBoot();
-	}
-
 	#next(): void {
 		const ops = this.#pending;
 		if (!ops) return;
